@@ -1,0 +1,17 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from soundsite.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz/", account_views.healthz, name="healthz"),
+    path("", include("soundsite.accounts.urls")),
+    path("", include("soundsite.studio.urls")),
+    path("", include("soundsite.library.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("soundsite.sandbox.urls")))

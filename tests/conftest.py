@@ -1,0 +1,63 @@
+"""Shared fixtures: the three personas and a few small factories."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import make_member, make_user, make_workspace
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_and_clean_cache(settings, tmp_path):
+    # Tests need no collected manifest, and each test starts with an empty cache and media dir.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": tmp_path / "media"},
+            },
+        }
+        settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def workspace(db):
+    return make_workspace("Northlight Studio")
+
+
+@pytest.fixture
+def owner(workspace):
+    return make_member(workspace, "owner@example.com", "owner")
+
+
+@pytest.fixture
+def admin_user(workspace):
+    return make_member(workspace, "admin@example.com", "admin")
+
+
+@pytest.fixture
+def teammate(workspace):
+    return make_member(workspace, "teammate@example.com", "member")
+
+
+@pytest.fixture
+def viewer(workspace):
+    return make_member(workspace, "viewer@example.com", "viewer")
+
+
+@pytest.fixture
+def stranger(db):
+    other = make_workspace("Elsewhere Ltd")
+    return make_member(other, "stranger@example.com", "owner")
+
+
+@pytest.fixture
+def lone_user(db):
+    return make_user("lone@example.com")
