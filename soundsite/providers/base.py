@@ -7,9 +7,10 @@ pipeline stores ``Result`` values and maps ``ProviderError`` subclasses to plain
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 
 class Provider(enum.StrEnum):
@@ -264,3 +265,51 @@ ERROR_KINDS: dict[str, type[ProviderError]] = {
         ProviderUnavailable,
     )
 }
+
+
+# --- Client interface -----------------------------------------------------------------------
+ProgressCallback = Callable[[Result], Awaitable[None] | None]
+RemoteIdCallback = Callable[[str], Awaitable[None] | None]
+
+
+@runtime_checkable
+class Client(Protocol):
+    """What the pipeline needs from a provider client (both are async, on httpx.AsyncClient).
+
+    ``submit`` sends the request once. For request/response APIs it returns the first state
+    (usually RUNNING with a remote id). For streaming APIs it consumes the stream: it calls
+    ``on_remote_id`` the moment the provider names the job and ``on_progress`` as chunks
+    arrive, and returns the final state; if the stream breaks after the remote id is known it
+    raises ``StreamInterrupted`` so the caller continues with ``poll``. ``poll`` asks for the
+    current state (``wait`` lets the provider hold the request, where it supports that), and
+    ``refresh_outputs`` returns fresh download links where the provider can re-sign them.
+    """
+
+    provider: Provider
+
+    async def check_key(self) -> None: ...
+
+    async def submit(
+        self,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        idempotency_key: str,
+        callback_url: str | None = None,
+        on_remote_id: RemoteIdCallback | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> Result: ...
+
+    async def poll(self, operation: str, remote_id: str, *, wait: bool = False) -> Result: ...
+
+    async def aclose(self) -> None: ...
+
+
+class StreamInterrupted(ProviderUnavailable):
+    """A stream stopped before the end; ``remote_id`` says where to continue by polling."""
+
+    kind = "provider_unavailable"
+
+    def __init__(self, message: str = "", *, remote_id: str = "", **kwargs):
+        super().__init__(message, **kwargs)
+        self.remote_id = remote_id
