@@ -1,1 +1,9 @@
-urlpatterns = []
+"""The sandbox's stand-ins for the provider APIs, mounted under /sandbox/."""
+
+from django.urls import path
+
+from soundsite.sandbox import files
+
+urlpatterns = [
+    path("files/<str:signature>/<str:name>", files.download, name="sandbox_file"),
+]
