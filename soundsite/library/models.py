@@ -36,6 +36,8 @@ class Track(models.Model):
     provider = models.CharField(max_length=20, blank=True)
     stem_kind = models.CharField(max_length=20, blank=True)
     variation = models.PositiveSmallIntegerField(default=0)
+    # Which entry of the job's output list this track came from: archiving twice finds it.
+    output_position = models.PositiveSmallIntegerField(null=True, blank=True)
     file = models.FileField(max_length=300)
     file_name = models.CharField(max_length=250)
     format = models.CharField(max_length=10)
@@ -58,6 +60,13 @@ class Track(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["workspace", "deleted_at", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "output_position"],
+                condition=models.Q(job__isnull=False, output_position__isnull=False),
+                name="one_track_per_job_output",
+            )
+        ]
 
     def __str__(self):
         return self.title

@@ -75,3 +75,19 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in FINISHED_STATES
+
+
+class WebhookReceipt(models.Model):
+    """A webhook delivery already acted on, so a replay of the same ``webhook-id`` is ignored."""
+
+    key = models.ForeignKey("keys.ProviderKey", models.CASCADE, related_name="+")
+    webhook_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "webhook_id"], name="one_receipt_per_webhook")
+        ]
+
+    def __str__(self):
+        return self.webhook_id

@@ -1,0 +1,34 @@
+"""Provider clients for jobs: one per key, with the key's secret and base URL."""
+
+from __future__ import annotations
+
+from soundsite.providers.base import Client
+from soundsite.providers.registry import client_for
+
+# Tests point every client at the in-process sandbox by setting this to an httpx transport
+# (or a callable taking the key and returning one).
+transport_override = None
+# The archive downloads with a synchronous client; tests set its transport here.
+download_transport_override = None
+
+
+def client_options(key) -> dict:
+    options = {}
+    transport = transport_override
+    if callable(transport) and not hasattr(transport, "handle_async_request"):
+        transport = transport(key)
+    if transport is not None:
+        options["transport"] = transport
+    return options
+
+
+def make_client(key) -> Client:
+    """A new async client for ``key`` (a ProviderKey); the caller closes it."""
+    from soundsite.keys.crypto import decrypt
+
+    return client_for(
+        key.provider,
+        decrypt(key.secret_encrypted),
+        base_url=key.base_url,
+        **client_options(key),
+    )

@@ -1,0 +1,46 @@
+"""Provider outputs as stored on a job between "ready at the provider" and "archived"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from soundsite.providers.base import Output
+
+
+def outputs_to_json(outputs: list[Output]) -> list[dict]:
+    return [
+        {
+            "url": o.url,
+            "kind": o.kind,
+            "duration": o.duration,
+            "format": o.format,
+            "expires_at": o.expires_at.isoformat() if o.expires_at else None,
+            "index": o.index,
+            "title": o.title,
+            "album_art_url": o.album_art_url,
+            "license": o.license,
+            "lyrics": o.lyrics,
+        }
+        for o in outputs
+    ]
+
+
+def outputs_from_json(data: list[dict]) -> list[Output]:
+    outputs = []
+    for item in data:
+        expires = item.get("expires_at")
+        outputs.append(
+            Output(
+                url=item["url"],
+                kind=item.get("kind") or "mix",
+                duration=item.get("duration"),
+                format=item.get("format") or "",
+                expires_at=datetime.fromisoformat(expires) if expires else None,
+                index=item.get("index") or 0,
+                title=item.get("title") or "",
+                album_art_url=item.get("album_art_url") or "",
+                license=item.get("license") or "",
+                lyrics=item.get("lyrics") or "",
+            )
+        )
+    return outputs

@@ -1,0 +1,105 @@
+"""Background entry points, run by django-q2 workers. Each takes ids and is safe to repeat."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from soundsite.studio import pipeline
+from soundsite.studio.models import Job, JobState
+
+log = logging.getLogger(__name__)
+
+WAITER_LOCK = "studio:waiter"
+WAITER_LOCK_SECONDS = 30
+WAITER_MAX_SECONDS = 240
+
+
+def kick_waiter() -> None:
+    """Make sure a waiter is running: enqueue one unless one holds the lock."""
+    if cache.get(WAITER_LOCK):
+        return
+    async_task("soundsite.studio.tasks.run_waiter", task_name="Wait for providers")
+
+
+def run_waiter() -> str:
+    """Hold provider waits for up to a few minutes, then hand over to a fresh task.
+
+    A cache lock keeps this to one waiter at a time per cache (one event loop can hold
+    hundreds of waits); the lock expires by itself if the worker dies.
+    """
+    from soundsite.studio.waiter import Waiter
+
+    token = pipeline.new_lease_owner()
+    if not cache.add(WAITER_LOCK, token, WAITER_LOCK_SECONDS):
+        return "another waiter is running"
+    import asyncio
+    import threading
+
+    stop = threading.Event()
+
+    def keep_lock():
+        while not stop.wait(WAITER_LOCK_SECONDS / 3):
+            cache.set(WAITER_LOCK, token, WAITER_LOCK_SECONDS)
+
+    keeper = threading.Thread(target=keep_lock, daemon=True)
+    keeper.start()
+    try:
+        handled = asyncio.run(Waiter(owner=token, max_seconds=WAITER_MAX_SECONDS).run())
+    finally:
+        stop.set()
+        keeper.join(timeout=1)
+        if cache.get(WAITER_LOCK) == token:
+            cache.delete(WAITER_LOCK)
+    if waiting_jobs_exist():
+        kick_waiter()
+    return f"handled {handled} jobs"
+
+
+def waiting_jobs_exist() -> bool:
+    return Job.objects.filter(state__in=pipeline.WAITING_STATES).exists()
+
+
+def enqueue_archive(job_id: int, delay: float = 0) -> None:
+    if delay > 0:
+        from django_q.models import Schedule
+
+        Schedule.objects.create(
+            func="soundsite.studio.tasks.archive",
+            args=str(job_id),
+            schedule_type=Schedule.ONCE,
+            next_run=timezone.now() + timedelta(seconds=delay),
+            repeats=1,
+        )
+        return
+    async_task("soundsite.studio.tasks.archive", job_id, task_name=f"Archive job {job_id}")
+
+
+def archive(job_id: int) -> str:
+    from soundsite.studio.archive import archive_job
+
+    return archive_job(job_id)
+
+
+def recover() -> str:
+    """Periodic safety net: restart work whose worker died (lapsed leases, lost tasks)."""
+    now = timezone.now()
+    lapsed = pipeline.lease_is_free(now)
+    archiving = list(
+        Job.objects.filter(state=JobState.ARCHIVING, next_check_at__lte=now)
+        .filter(lapsed)
+        .values_list("pk", flat=True)[:500]
+    )
+    for job_id in archiving:
+        enqueue_archive(job_id)
+    if (
+        Job.objects.filter(state__in=pipeline.WAITING_STATES, next_check_at__lte=now)
+        .filter(lapsed)
+        .exists()
+    ):
+        kick_waiter()
+    return f"re-enqueued {len(archiving)} archives"

@@ -1,0 +1,307 @@
+"""Hold every in-flight provider wait at once, in one asyncio loop.
+
+Waiting is not work: one waiter holds hundreds of Soundpiece long-polls and Soundverse event
+streams concurrently on ``httpx.AsyncClient``. It claims due jobs with leases, submits them,
+follows them to a result, and hands finished jobs to the archive task (ordinary CPU work).
+Each job's handling is a sequence of guarded steps from ``pipeline``; if the waiter dies, the
+leases lapse and the next waiter carries on from the last committed state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import timedelta
+
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from soundsite.providers import base as providers
+from soundsite.studio import pipeline
+from soundsite.studio.clients import make_client
+from soundsite.studio.models import Job, JobState
+from soundsite.studio.results import outputs_to_json
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 1.0  # seconds between progress writes for one job
+STATUS_POLL_INTERVAL = 3.0  # Soundverse /status has no long-poll
+CLAIM_INTERVAL = 0.25
+RENEW_INTERVAL = 15.0
+
+
+def db(fn):
+    return sync_to_async(fn, thread_sensitive=True)
+
+
+class Waiter:
+    def __init__(self, *, owner: str | None = None, max_seconds: float = 240, idle_seconds=5):
+        self.owner = owner or pipeline.new_lease_owner()
+        self.max_seconds = max_seconds
+        self.idle_seconds = idle_seconds
+        self.handlers: dict[int, asyncio.Task] = {}
+        self.clients: dict[int, providers.Client] = {}
+        self.draining = False
+
+    async def run(self) -> int:
+        """Work until there is nothing to wait for, or the time is up; return jobs handled."""
+        started = time.monotonic()
+        last_busy = started
+        last_renew = started
+        handled = 0
+        try:
+            while True:
+                now = time.monotonic()
+                if now - started > self.max_seconds:
+                    self.draining = True
+                if not self.draining:
+                    for job in await db(pipeline.claim_due)(self.owner):
+                        if job.pk in self.handlers:
+                            continue
+                        self.handlers[job.pk] = asyncio.create_task(self.handle(job))
+                        handled += 1
+                for job_id, task in list(self.handlers.items()):
+                    if task.done():
+                        del self.handlers[job_id]
+                        if not task.cancelled() and task.exception() is not None:
+                            log.error("Job handler crashed", exc_info=task.exception())
+                if self.handlers:
+                    last_busy = now
+                elif self.draining or now - last_busy > self.idle_seconds:
+                    break
+                if now - last_renew > RENEW_INTERVAL:
+                    await db(pipeline.renew)(self.owner)
+                    last_renew = now
+                await asyncio.sleep(CLAIM_INTERVAL)
+        finally:
+            for task in self.handlers.values():
+                task.cancel()
+            await asyncio.gather(*self.handlers.values(), return_exceptions=True)
+            for client in self.clients.values():
+                await client.aclose()
+            await db(self._release_all)()
+        return handled
+
+    def _release_all(self):
+        """Hand back whatever we still hold, due at once, so another waiter takes over."""
+        Job.objects.filter(lease_owner=self.owner).update(
+            lease_owner="", lease_expires_at=None, next_check_at=timezone.now()
+        )
+
+    def client(self, job: Job) -> providers.Client:
+        if job.key_id not in self.clients:
+            self.clients[job.key_id] = make_client(job.key)
+        return self.clients[job.key_id]
+
+    # --- One job ---------------------------------------------------------------------------
+    async def handle(self, job: Job) -> None:
+        if job.key is None or job.key.deleted_at is not None:
+            await db(pipeline.fail)(
+                job,
+                self.owner,
+                providers.KeyRejected(
+                    "The API key for this job was deleted. Add a key under Settings → API "
+                    "keys and run the job again."
+                ),
+            )
+            return
+        try:
+            if job.state in (JobState.QUEUED, JobState.SUBMITTING) and not job.remote_id:
+                await self.submit(job)
+            else:
+                await self.follow(job)
+        except providers.RateLimited as error:
+            state = JobState.RUNNING if job.remote_id else JobState.QUEUED
+            await db(pipeline.wait_for_rate_limit)(job, self.owner, error, state=state)
+        except providers.StreamInterrupted as error:
+            # The stream broke after the provider named the job: continue by polling.
+            if error.remote_id and not job.remote_id:
+                await db(pipeline.update)(job, owner=self.owner, remote_id=error.remote_id)
+            if job.remote_id:
+                await db(pipeline.release)(
+                    job,
+                    self.owner,
+                    state=JobState.RUNNING,
+                    stage="Reconnecting to the provider",
+                    next_check_at=timezone.now(),
+                )
+            else:
+                await db(pipeline.fail)(job, self.owner, self.lost_submission())
+        except providers.ProviderUnavailable as error:
+            await self.transient(job, error)
+        except providers.ProviderError as error:
+            await db(pipeline.fail)(job, self.owner, error)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("Unexpected error while following job %s", job.code)
+            await db(pipeline.release)(
+                job, self.owner, next_check_at=timezone.now() + timedelta(seconds=30)
+            )
+
+    async def transient(self, job: Job, error: providers.ProviderUnavailable) -> None:
+        may_have_arrived = job.state == JobState.SUBMITTING and not job.remote_id
+        if may_have_arrived and not self.resend_is_safe(job, error):
+            # A Soundverse request that may have reached the server is never sent again:
+            # it could bill twice.
+            await db(pipeline.fail)(job, self.owner, self.lost_submission())
+            return
+        state = JobState.RUNNING if job.remote_id else JobState.QUEUED
+        await db(pipeline.retry_later)(job, self.owner, error, state=state)
+
+    @staticmethod
+    def resend_is_safe(job: Job, error: providers.ProviderUnavailable) -> bool:
+        """Soundpiece dedupes on the idempotency key; Soundverse only when nothing was sent."""
+        if job.provider == providers.Provider.SOUNDPIECE:
+            return True
+        return bool(getattr(error, "not_sent", False)) or error.status_code is not None
+
+    @staticmethod
+    def lost_submission() -> providers.ProviderError:
+        return providers.ProviderUnavailable(
+            "The connection to Soundverse broke before it confirmed this job. It may still "
+            "make (and bill) it, so Soundsite did not send it again. Check your Soundverse "
+            "account before running it again."
+        )
+
+    async def submit(self, job: Job) -> None:
+        if job.state == JobState.SUBMITTING and job.provider == providers.Provider.SOUNDVERSE:
+            # A previous attempt may have reached the server and we never heard back.
+            await db(pipeline.fail)(job, self.owner, self.lost_submission())
+            return
+        moved = await db(pipeline.update)(
+            job,
+            owner=self.owner,
+            state=JobState.SUBMITTING,
+            stage="Sending to the provider",
+            submit_attempts=job.submit_attempts + 1,
+            started_at=job.started_at or timezone.now(),
+        )
+        if not moved:
+            return
+        client = self.client(job)
+        last_write = 0.0
+
+        async def on_remote_id(remote_id: str) -> None:
+            await db(pipeline.update)(
+                job,
+                owner=self.owner,
+                remote_id=remote_id,
+                state=JobState.RUNNING,
+                stage="The provider is working on it",
+            )
+
+        async def on_progress(result: providers.Result) -> None:
+            nonlocal last_write
+            if time.monotonic() - last_write < PROGRESS_INTERVAL:
+                return
+            last_write = time.monotonic()
+            await self.record_progress(job, result)
+
+        result = await client.submit(
+            job.operation,
+            job.parameters,
+            idempotency_key=str(job.idempotency_key),
+            callback_url=await db(self.callback_url)(job),
+            on_remote_id=on_remote_id,
+            on_progress=on_progress,
+        )
+        if result.remote_id and result.remote_id != job.remote_id:
+            await db(pipeline.update)(job, owner=self.owner, remote_id=result.remote_id)
+        await self.settle(job, result, client)
+
+    @staticmethod
+    def callback_url(job: Job) -> str | None:
+        from soundsite.studio.webhooks import callback_url_for
+
+        return callback_url_for(job)
+
+    async def follow(self, job: Job) -> None:
+        """Wait for a submitted job: long-poll where the provider supports it."""
+        client = self.client(job)
+        long_poll = job.provider == providers.Provider.SOUNDPIECE
+        while True:
+            result = await client.poll(job.operation, job.remote_id, wait=long_poll)
+            if result.finished:
+                await self.settle(job, result, client)
+                return
+            await self.record_progress(job, result)
+            fresh = await db(Job.objects.filter(pk=job.pk).values("state", "lease_owner").first)()
+            if (
+                not fresh
+                or fresh["state"] != JobState.RUNNING
+                or fresh["lease_owner"] != self.owner
+            ):
+                return  # canceled, or taken over
+            if self.draining:
+                await db(pipeline.release)(job, self.owner, next_check_at=timezone.now())
+                return
+            if not long_poll:
+                await asyncio.sleep(STATUS_POLL_INTERVAL)
+
+    async def record_progress(self, job: Job, result: providers.Result) -> None:
+        fields = {"state": JobState.RUNNING}
+        if result.stage:
+            fields["stage"] = result.stage[:200]
+        elif job.state != JobState.RUNNING or not job.stage:
+            fields["stage"] = "The provider is working on it"
+        if result.progress is not None:
+            fields["progress"] = max(0.0, min(100.0, float(result.progress)))
+        previews = [o.preview_url for o in result.outputs if o.preview_url]
+        if previews:
+            fields["result"] = {**job.result, "previews": previews}
+        if result.remote_id and not job.remote_id:
+            fields["remote_id"] = result.remote_id
+        if any(getattr(job, name) != value for name, value in fields.items()):
+            await db(pipeline.update)(job, owner=self.owner, **fields)
+
+    async def settle(self, job: Job, result: providers.Result, client) -> None:
+        """Record a finished (or first) result and move the job on."""
+        if result.status == providers.Status.FAILED:
+            error = result.error or providers.OperationFailed()
+            await db(pipeline.fail)(job, self.owner, error)
+            return
+        if result.status != providers.Status.READY:
+            await db(pipeline.release)(
+                job,
+                self.owner,
+                state=JobState.RUNNING,
+                remote_id=result.remote_id or job.remote_id,
+                stage=result.stage or "The provider is working on it",
+                progress=result.progress,
+                next_check_at=timezone.now(),
+            )
+            return
+        if not result.outputs:
+            await db(pipeline.release)(
+                job,
+                self.owner,
+                state=JobState.READY,
+                result_text=result.text,
+                result={**job.result, "raw_keys": sorted(result.raw)[:20]},
+                stage="",
+                progress=100.0,
+                finished_at=timezone.now(),
+            )
+            return
+        moved = await db(pipeline.release)(
+            job,
+            self.owner,
+            state=JobState.ARCHIVING,
+            result={**job.result, "outputs": outputs_to_json(result.outputs)},
+            result_text=result.text,
+            result_count=len(result.outputs),
+            stage="Saving to the library",
+            progress=100.0,
+            next_check_at=timezone.now(),
+        )
+        if moved:
+            from soundsite.studio.tasks import enqueue_archive
+
+            await db(enqueue_archive)(job.pk)
+
+
+def run_waiter(**options) -> int:
+    """Run one waiter to completion in a fresh event loop (called from a django-q2 task)."""
+    return asyncio.run(Waiter(**options).run())
