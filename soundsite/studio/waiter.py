@@ -114,20 +114,8 @@ class Waiter:
         except providers.RateLimited as error:
             state = JobState.RUNNING if job.remote_id else JobState.QUEUED
             await db(pipeline.wait_for_rate_limit)(job, self.owner, error, state=state)
-        except providers.StreamInterrupted as error:
-            # The stream broke after the provider named the job: continue by polling.
-            if error.remote_id and not job.remote_id:
-                await db(pipeline.update)(job, owner=self.owner, remote_id=error.remote_id)
-            if job.remote_id:
-                await db(pipeline.release)(
-                    job,
-                    self.owner,
-                    state=JobState.RUNNING,
-                    stage="Reconnecting to the provider",
-                    next_check_at=timezone.now(),
-                )
-            else:
-                await db(pipeline.fail)(job, self.owner, self.lost_submission())
+        except providers.StreamInterrupted:
+            await db(pipeline.fail)(job, self.owner, self.lost_submission())
         except providers.ProviderUnavailable as error:
             await self.transient(job, error)
         except providers.ProviderError as error:
@@ -199,17 +187,45 @@ class Waiter:
             last_write = time.monotonic()
             await self.record_progress(job, result)
 
-        result = await client.submit(
-            job.operation,
-            job.parameters,
-            idempotency_key=str(job.idempotency_key),
-            callback_url=await db(self.callback_url)(job),
-            on_remote_id=on_remote_id,
-            on_progress=on_progress,
+        try:
+            result = await client.submit(
+                job.operation,
+                job.parameters,
+                idempotency_key=str(job.idempotency_key),
+                callback_url=await db(self.callback_url)(job),
+                on_remote_id=on_remote_id,
+                on_progress=on_progress,
+            )
+        except providers.StreamInterrupted as error:
+            # The stream broke after the provider named the job: continue by polling.
+            remote_id = job.remote_id or error.remote_id
+            if not remote_id:
+                raise
+            await db(pipeline.update)(
+                job,
+                owner=self.owner,
+                state=JobState.RUNNING,
+                remote_id=remote_id,
+                stage="Reconnecting to the provider",
+            )
+            await self.follow(job)
+            return
+        if result.finished:
+            if result.remote_id and result.remote_id != job.remote_id:
+                await db(pipeline.update)(job, owner=self.owner, remote_id=result.remote_id)
+            await self.settle(job, result, client)
+            return
+        # Accepted and still working: record the id, then wait for it in the same handler.
+        moved = await db(pipeline.update)(
+            job,
+            owner=self.owner,
+            state=JobState.RUNNING,
+            remote_id=result.remote_id or job.remote_id,
+            stage=result.stage or "The provider is working on it",
+            attempts=0,
         )
-        if result.remote_id and result.remote_id != job.remote_id:
-            await db(pipeline.update)(job, owner=self.owner, remote_id=result.remote_id)
-        await self.settle(job, result, client)
+        if moved:
+            await self.follow(job)
 
     @staticmethod
     def callback_url(job: Job) -> str | None:
