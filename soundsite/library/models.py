@@ -70,3 +70,8 @@ class Track(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("track", args=[self.code])

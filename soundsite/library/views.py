@@ -14,3 +14,14 @@ def library(request):
 @workspace_required()
 def share_links(request):
     return render(request, "library/share_links.html", {"section": "shares"})
+
+
+@require_GET
+@workspace_required()
+def track(request, code):
+    from django.shortcuts import get_object_or_404
+
+    from soundsite.library.models import Track
+
+    item = get_object_or_404(Track, code=code, workspace=request.workspace, deleted_at=None)
+    return render(request, "library/track.html", {"section": "library", "track": item})

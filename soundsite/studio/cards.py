@@ -1,8 +1,8 @@
 """The job card fragment, written to the cache whenever a job changes.
 
 Polling is the hottest path in the product: every open card asks every two seconds. The
-pipeline renders the card once per change and stores it, so a poll is an access check and a
-cache read.
+pipeline renders the card once per change and stores it with its workspace, so a poll is an
+access check and a cache read (``studio.polling``).
 """
 
 from django.core.cache import cache
@@ -19,6 +19,8 @@ def render(job) -> str:
     return render_to_string("studio/_job_card.html", {"job": job})
 
 
-def publish(job) -> None:
-    """Render ``job``'s card and store it for the poll view."""
-    cache.set(cache_key(job.code), render(job), CARD_SECONDS)
+def publish(job) -> tuple[int, str]:
+    """Render ``job``'s card and store it, with its workspace id, for the poll view."""
+    entry = (job.workspace_id, render(job))
+    cache.set(cache_key(job.code), entry, CARD_SECONDS)
+    return entry

@@ -3,6 +3,12 @@ from django.urls import path
 from soundsite.studio import views, webhooks
 
 urlpatterns = [
+    path("studio/<slug:task>/", views.task_form, name="studio_task"),
     path("jobs/", views.jobs, name="jobs"),
+    path("jobs/tray/", views.job_tray, name="job_tray"),
+    path("jobs/<uuid:code>/card/", views.job_card, name="job_card"),
+    path("jobs/<uuid:code>/cancel/", views.job_cancel, name="job_cancel"),
+    path("jobs/<uuid:code>/rerun/", views.job_rerun, name="job_rerun"),
+    path("jobs/<uuid:code>/edit/", views.job_edit, name="job_edit"),
     path("hooks/soundpiece/<uuid:code>/", webhooks.soundpiece_webhook, name="soundpiece_webhook"),
 ]

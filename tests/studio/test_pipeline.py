@@ -10,7 +10,6 @@ import pytest
 import soundfile
 from django.utils import timezone
 
-from soundsite.keys.models import ProviderKey
 from soundsite.library.models import Track
 from soundsite.providers import base as providers
 from soundsite.studio import archive, clients, pipeline, waiter
@@ -77,40 +76,6 @@ def ready(remote_id="op_1", urls=("https://cdn.test/a.flac",), duration=1.0):
         for i, url in enumerate(urls)
     ]
     return providers.Result(remote_id=remote_id, status=providers.Status.READY, outputs=outputs)
-
-
-@pytest.fixture
-def key(workspace, owner):
-    return ProviderKey.objects.create(
-        workspace=workspace,
-        owner=owner,
-        provider="soundpiece",
-        label="Agency key",
-        secret_encrypted="x",
-        secret_last4="abcd",
-        plan="Studio",
-        license="Royalty-Free",
-    )
-
-
-@pytest.fixture
-def make_job(workspace, owner, key):
-    def make(**fields):
-        defaults = dict(
-            workspace=workspace,
-            created_by=owner,
-            key=key,
-            provider=key.provider,
-            operation="create.new_song",
-            task="song",
-            title="Summer spot",
-            parameters={"prompt": "bright summer pop"},
-            license_snapshot={"license": "Royalty-Free"},
-        )
-        defaults.update(fields)
-        return Job.objects.create(**defaults)
-
-    return make
 
 
 @pytest.fixture

@@ -1,0 +1,60 @@
+"""The job-card poll: the hottest path in the product, answered from the cache.
+
+Every open card asks every two seconds. The pipeline renders a card whenever its job changes
+(``cards.publish``), so a poll is: the session's user id (sessions live in the cache), the
+membership of that user in the card's workspace (cached), and the card itself (cached). The
+database is read only when one of those is missing from the cache.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponseForbidden
+from django.views.decorators.http import require_GET
+
+from soundsite.accounts.models import Membership
+from soundsite.studio import cards
+from soundsite.studio.models import Job
+
+MEMBERSHIP_SECONDS = 60
+
+
+def membership_cache_key(user_id, workspace_id) -> str:
+    return f"member:{user_id}:{workspace_id}"
+
+
+def forget_membership(user_id, workspace_id) -> None:
+    """Call when a membership changes so polls see it at once."""
+    cache.delete(membership_cache_key(user_id, workspace_id))
+
+
+def is_member(user_id, workspace_id) -> bool:
+    key = membership_cache_key(user_id, workspace_id)
+    role = cache.get(key)
+    if role is None:
+        role = (
+            Membership.objects.filter(user_id=user_id, workspace_id=workspace_id)
+            .values_list("role", flat=True)
+            .first()
+        ) or ""
+        cache.set(key, role, MEMBERSHIP_SECONDS)
+    return bool(role)
+
+
+@require_GET
+def job_card(request, code):
+    """One job's card, for htmx polling; no user or session query when the cache is warm."""
+    user_id = request.session.get(SESSION_KEY)
+    if user_id is None:
+        return HttpResponseForbidden("Your session has ended. Sign in again.")
+    entry = cache.get(cards.cache_key(code))
+    if entry is None:
+        job = Job.objects.filter(code=code).select_related("key", "source_track").first()
+        if job is None:
+            raise Http404("No such job.")
+        entry = cards.publish(job)
+    workspace_id, html = entry
+    if not is_member(user_id, workspace_id):
+        raise Http404("No such job.")
+    return HttpResponse(html)

@@ -1,0 +1,47 @@
+from django import template
+
+from soundsite.studio import errors, labels
+
+register = template.Library()
+
+STATE_BADGES = {
+    "ready": "badge-ok",
+    "failed": "badge-bad",
+    "canceled": "badge-muted",
+    "queued": "badge-muted",
+}
+
+
+@register.filter
+def job_task_label(job) -> str:
+    return labels.task_label(getattr(job, "task", "") or str(job))
+
+
+@register.filter
+def provider_label(provider: str) -> str:
+    return labels.PROVIDERS.get(provider, provider)
+
+
+@register.filter
+def state_badge(state: str) -> str:
+    return STATE_BADGES.get(state, "")
+
+
+@register.filter
+def error_advice(code: str) -> tuple[str, str]:
+    return errors.explain(code)
+
+
+@register.filter
+def duration(seconds) -> str:
+    """3 min 12 s, 45 s, 1 h 2 min."""
+    if seconds is None:
+        return ""
+    total = int(round(float(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"

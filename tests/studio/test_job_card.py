@@ -1,0 +1,89 @@
+"""The job-card poll: access, the trigger that stops, and the queries it may make."""
+
+import pytest
+from django.core.cache import cache
+
+from soundsite.studio import cards
+from soundsite.studio.models import JobState
+
+
+def url(job):
+    return f"/jobs/{job.code}/card/"
+
+
+def test_it_shows_a_running_card_that_keeps_polling(client, owner, make_job):
+    job = make_job(state=JobState.RUNNING, stage="Writing the melody", progress=40)
+    client.force_login(owner)
+    response = client.get(url(job), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Writing the melody" in body
+    assert 'hx-trigger="every 2s' in body
+    assert "visibilityState" in body
+
+
+def test_a_finished_card_comes_back_without_its_trigger(client, owner, make_job):
+    job = make_job(state=JobState.FAILED, error_code="out_of_credits", error_message="No credit.")
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert "hx-trigger" not in body
+    assert "run out of credits" in body
+    assert "Run again" in body
+
+
+def test_it_works_for_teammates_and_viewers(client, teammate, viewer, make_job):
+    job = make_job(state=JobState.RUNNING)
+    for person in (teammate, viewer):
+        client.force_login(person)
+        assert client.get(url(job)).status_code == 200
+
+
+def test_it_checks_membership(client, stranger, make_job):
+    job = make_job(state=JobState.RUNNING)
+    client.force_login(stranger)
+    assert client.get(url(job)).status_code == 404
+
+
+def test_it_refuses_anonymous_requests_with_403(client, make_job):
+    job = make_job(state=JobState.RUNNING)
+    response = client.get(url(job), headers={"HX-Request": "true"})
+    assert response.status_code == 403
+
+
+def test_it_answers_404_for_an_unknown_job(client, owner):
+    client.force_login(owner)
+    assert client.get("/jobs/00000000-0000-0000-0000-000000000000/card/").status_code == 404
+
+
+def test_it_rejects_post(client, owner, make_job):
+    job = make_job(state=JobState.RUNNING)
+    client.force_login(owner)
+    assert client.post(url(job)).status_code == 405
+
+
+def test_a_warm_poll_makes_no_query(client, owner, make_job, django_assert_num_queries):
+    job = make_job(state=JobState.RUNNING)
+    client.force_login(owner)
+    client.get(url(job))  # warms the membership entry
+    with django_assert_num_queries(0):
+        assert client.get(url(job)).status_code == 200
+
+
+@pytest.mark.parametrize("jobs", [1, 30])
+def test_a_cold_poll_makes_a_fixed_small_number_of_queries(
+    client, owner, make_job, django_assert_max_num_queries, jobs
+):
+    made = [make_job(state=JobState.RUNNING) for _ in range(jobs)]
+    client.force_login(owner)
+    cache.clear()  # sessions are cached too: the cold path reads the session from the database
+    with django_assert_max_num_queries(4):
+        assert client.get(url(made[-1])).status_code == 200
+
+
+def test_the_pipeline_refreshes_the_cached_card(client, owner, make_job):
+    job = make_job(state=JobState.RUNNING, stage="Mixing")
+    client.force_login(owner)
+    assert b"Mixing" in client.get(url(job)).content
+    job.stage = "Mastering"
+    cards.publish(job)
+    assert b"Mastering" in client.get(url(job)).content
