@@ -63,6 +63,7 @@ class KeySettingsForm(forms.Form):
         self.provider = provider
         self.membership = membership
         self.can_share = membership.can_manage
+        self.fields["label"].error_messages["required"] = "Give the key a name your team knows."
         if provider == ProviderChoice.SOUNDVERSE:
             self.fields["plan"] = forms.ChoiceField(
                 label="Plan",
@@ -145,6 +146,10 @@ class AddKeyForm(KeySettingsForm):
 
     def __init__(self, *args, provider: str, membership, **kwargs):
         super().__init__(*args, provider=provider, membership=membership, **kwargs)
+        name = ProviderChoice(provider).label
+        self.fields["secret"].error_messages["required"] = (
+            f"Paste the API key from your {name} dashboard."
+        )
         if provider != ProviderChoice.SOUNDPIECE:
             del self.fields["webhook_secret"]
         order = ["label", "secret", "webhook_secret", "plan", "license", "license_upgrade"]
@@ -180,6 +185,9 @@ class ReplaceSecretForm(forms.Form):
     def __init__(self, *args, key, **kwargs):
         super().__init__(*args, **kwargs)
         self.provider = key.provider
+        self.fields["secret"].error_messages["required"] = (
+            f"Paste the new API key from your {key.get_provider_display()} dashboard."
+        )
         if key.provider != ProviderChoice.SOUNDPIECE:
             del self.fields["webhook_secret"]
             del self.fields["remove_webhook_secret"]
