@@ -59,6 +59,7 @@ class KeySettingsForm(forms.Form):
     )
 
     def __init__(self, *args, provider: str, membership, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.provider = provider
         self.membership = membership
@@ -183,6 +184,7 @@ class ReplaceSecretForm(forms.Form):
     )
 
     def __init__(self, *args, key, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.provider = key.provider
         self.fields["secret"].error_messages["required"] = (

@@ -90,6 +90,8 @@ class Row:
 
     @property
     def spend_label(self) -> str:
+        if not self.spend and self.unpriced:
+            return "—"  # only jobs without a published price (e.g. Soundpiece)
         return format_usd(self.spend)
 
 
