@@ -172,7 +172,6 @@ def key_license_options(request, provider):
     context = _license_context(
         provider, request.GET.get("plan", ""), upgraded, request.GET.get("license", "")
     )
-    context["show_upgrade"] = provider == ProviderChoice.SOUNDVERSE
     return render(request, "keys/key_form.html#license-field", context)
 
 

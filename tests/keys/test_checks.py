@@ -77,3 +77,12 @@ def test_a_key_whose_secret_cannot_be_decrypted(workspace, owner, settings):
     outcome = checks.check_key(key)
     assert outcome.health == KeyHealth.UNREACHABLE
     assert "cannot read this key's stored secret" in outcome.message
+
+
+def test_mark_rejected_from_async_code(workspace, owner):
+    from asgiref.sync import async_to_sync
+
+    key = make_key(workspace, owner)
+    async_to_sync(checks.amark_rejected)(key, "Refused.")
+    key.refresh_from_db()
+    assert key.health == KeyHealth.REJECTED and key.health_message == "Refused."
