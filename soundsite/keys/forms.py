@@ -15,11 +15,10 @@ SHARING_REFUSED = "Only owners and admins can share a key with the workspace."
 
 
 def _license_choices(provider: str):
-    ids = (
-        plans.SOUNDPIECE_LICENSES
-        if provider == ProviderChoice.SOUNDPIECE
-        else (plans.SOUNDVERSE_LICENSES)
-    )
+    if provider == ProviderChoice.SOUNDPIECE:
+        ids = plans.SOUNDPIECE_LICENSES
+    else:
+        ids = plans.SOUNDVERSE_LICENSES
     return [(i, plans.LICENSES[i].label) for i in ids]
 
 
