@@ -9,6 +9,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from soundsite.accounts.access import workspace_required
 from soundsite.accounts.models import Role
+from soundsite.keys.access import can_use_key
 from soundsite.studio import cards, labels, pipeline
 from soundsite.studio.models import Job, JobState
 from soundsite.studio.polling import job_card  # noqa: F401 - routed from here
@@ -103,7 +104,7 @@ def job_rerun(request, code):
     job = get_job_for_member(request, code)
     if not job.finished:
         return HttpResponse("This job is still running.", status=409)
-    key = job.key if key_is_usable(request.membership, job.key) else None
+    key = job.key if job.key and can_use_key(request.membership, job.key) else None
     if key is None:
         return HttpResponse(
             "The key this job used is no longer available to you. Choose Edit and run again "
@@ -129,13 +130,6 @@ def job_rerun(request, code):
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
-
-
-def key_is_usable(membership, key) -> bool:
-    """Its owner may always use a key; other members only when it is shared."""
-    if key is None or key.deleted_at is not None or key.workspace_id != membership.workspace_id:
-        return False
-    return membership.can_edit and (key.owner_id == membership.user_id or key.shared)
 
 
 @require_GET
