@@ -18,12 +18,18 @@ class SignInForm(forms.Form):
     """E-mail and password, with failed attempts throttled per account and per address."""
 
     email = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="E-mail",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter a whole e-mail address, like name@agency.com.",
+        },
     )
     password = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
     )
 
     def __init__(self, request, *args, **kwargs):
@@ -65,16 +71,25 @@ class NewPasswordMixin:
 
 class SignUpForm(NewPasswordMixin, forms.Form):
     name = forms.CharField(
-        label="Your name", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label="Your name",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your name, so teammates know who you are."},
     )
     email = forms.EmailField(
-        label="Work e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="Work e-mail",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter a whole e-mail address, like name@agency.com.",
+        },
     )
     password = forms.CharField(
         label="Password",
         strip=False,
         help_text="At least 8 characters; not a common word or only numbers.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password."},
     )
 
     def __init__(self, *args, invitation=None, **kwargs):
@@ -213,7 +228,7 @@ class WorkspaceForm(forms.ModelForm):
         model = Workspace
         fields = ["name"]
         labels = {"name": "Workspace name"}
-        help_texts = {"name": "Usually your agency or team, e.g. “Northlight Studio”."}
+        help_texts = {"name": "Usually your agency or team, e.g. “Harbour Lane Creative”."}
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -551,6 +551,8 @@ def invitation(request, token):
         return refusal
     if not request.user.is_authenticated:
         if request.method == "POST":
+            if request.htmx:
+                raise PermissionDenied("Your session has ended. Sign in again.")
             return redirect_to_login(request.path)
         return render(request, "accounts/invitation.html", {"invitation": invitation})
 
