@@ -17,7 +17,8 @@ PRODUCTION = {
 
 def manage(tmp_path, *args, **env):
     environment = {**os.environ, "VAR_DIR": str(tmp_path / "var"), **env}
-    for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_XDIST_WORKER"):
+    # Start from a production-like environment: nothing the test run itself set.
+    for name in ("DJANGO_SETTINGS_MODULE", "PYTEST_XDIST_WORKER", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         environment.pop(name, None)
     return subprocess.run(
         [sys.executable, str(settings.BASE_DIR / "manage.py"), *args],
