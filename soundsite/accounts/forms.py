@@ -1,11 +1,12 @@
 """Forms for accounts and workspaces. Errors are written for people, not programmers."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from soundsite.accounts import throttle
-from soundsite.accounts.members import EXPIRY_CHOICES
+from soundsite.accounts.members import expiry_choices
 from soundsite.accounts.models import Role, User, Workspace
 
 SHARE_LIFETIME_CHOICES = [(1, "1 day"), (7, "7 days"), (30, "30 days"), (0, "Never expire")]
@@ -256,9 +257,9 @@ def _role_field(roles):
 def _expiry_field():
     return forms.TypedChoiceField(
         label="Invitation expires after",
-        choices=EXPIRY_CHOICES,
+        choices=expiry_choices(),
         coerce=int,
-        initial=7,
+        initial=settings.INVITATION_DAYS,
     )
 
 

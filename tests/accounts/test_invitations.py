@@ -166,8 +166,18 @@ class TestInviteByLink:
         assert response.status_code == 403
         assert not Invitation.objects.exists()
 
+    def test_a_stranger_creates_links_only_for_their_own(self, as_user, workspace, owner, stranger):
+        as_user(stranger).post(LINK_URL, link_data())
+        assert not Invitation.objects.filter(workspace=workspace).exists()
+        assert Invitation.objects.get().workspace.name == "Elsewhere Ltd"
+
     def test_it_rejects_get(self, as_user, owner):
         assert as_user(owner).get(LINK_URL).status_code == 405
+
+    def test_without_csrf_token_nothing_changes(self, csrf_client, owner):
+        csrf_client.force_login(owner)
+        assert csrf_client.post(LINK_URL, link_data()).status_code == 403
+        assert not Invitation.objects.exists()
 
 
 @pytest.fixture
@@ -273,3 +283,10 @@ class TestResend:
 
     def test_it_rejects_get(self, as_user, owner, pending):
         assert as_user(owner).get(self.url(pending)).status_code == 405
+
+
+def test_the_configured_lifetime_is_offered_and_preselected(as_user, owner, settings):
+    settings.INVITATION_DAYS = 14
+    body = as_user(owner).get("/settings/members/").content.decode()
+    assert '<option value="14" selected>14 days</option>' in body
+    assert '<option value="30">30 days</option>' in body

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.accounts.conftest import HTMX
 from tests.factories import PASSWORD
 
@@ -99,7 +101,9 @@ def test_profile_is_refused_without_a_csrf_token(csrf_client, teammate):
 class TestPasswordChange:
     url = "/profile/password/"
 
-    def test_it_changes_the_password_and_keeps_the_session(self, as_user, viewer):
+    @pytest.mark.parametrize("persona", ["owner", "teammate", "viewer", "stranger", "lone_user"])
+    def test_it_changes_the_password_and_keeps_the_session(self, as_user, request, persona):
+        viewer = request.getfixturevalue(persona)
         client = as_user(viewer)
         response = client.post(
             self.url,
