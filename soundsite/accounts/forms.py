@@ -149,6 +149,13 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "email"]
         labels = {"display_name": "Your name", "email": "E-mail"}
+        error_messages = {
+            "display_name": {"required": "Enter your name, so teammates know who you are."},
+            "email": {
+                "required": "Enter your e-mail address.",
+                "invalid": "Enter a whole e-mail address, like name@agency.com.",
+            },
+        }
         widgets = {
             "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -197,6 +204,7 @@ class PasswordForm(PasswordChangeForm):
             "new_password1"
         ].help_text = "At least 8 characters; not a common word or only numbers."
         self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
         self.error_messages = {
             **self.error_messages,
             "password_incorrect": "That is not your current password. Try again.",
@@ -218,6 +226,7 @@ class ResetPasswordForm(SetPasswordForm):
             "new_password1"
         ].help_text = "At least 8 characters; not a common word or only numbers."
         self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
         self.error_messages = {
             **self.error_messages,
             "password_mismatch": "The two passwords differ. Type the same one twice.",
@@ -230,6 +239,12 @@ class WorkspaceForm(forms.ModelForm):
         fields = ["name"]
         labels = {"name": "Workspace name"}
         help_texts = {"name": "Usually your agency or team, e.g. “Harbour Lane Creative”."}
+        error_messages = {
+            "name": {
+                "required": "Give the workspace a name.",
+                "max_length": "Keep the name under %(limit_value)d characters.",
+            }
+        }
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -279,6 +294,10 @@ class InviteEmailForm(InviteLinkForm):
     email = forms.EmailField(
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@agency.com"}),
+        error_messages={
+            "required": "Enter the e-mail address of the person to invite.",
+            "invalid": "Enter a whole e-mail address, like name@agency.com.",
+        },
     )
 
     field_order = ["email", "role", "expires_in"]

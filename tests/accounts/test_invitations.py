@@ -72,8 +72,8 @@ class TestInviteByEmail:
     @pytest.mark.parametrize(
         ("overrides", "field", "words"),
         [
-            ({"email-email": ""}, "email", "This field is required"),
-            ({"email-email": "not-an-address"}, "email", "Enter a valid email address"),
+            ({"email-email": ""}, "email", "Enter the e-mail address of the person to invite"),
+            ({"email-email": "not-an-address"}, "email", "Enter a whole e-mail address"),
             ({"email-role": "boss"}, "role", "Choose one of the roles"),
             ({"email-expires_in": "3"}, "expires_in", "Select a valid choice"),
             ({"email-expires_in": "x"}, "expires_in", "Select a valid choice"),

@@ -125,3 +125,9 @@ def test_unknown_pages_get_a_plain_404(as_user, owner):
     response = as_user(owner).get("/no-such-page/")
     assert response.status_code == 404
     assert b"We cannot find that page" in response.content
+
+
+def test_viewers_are_told_who_can_add_a_key(as_user, viewer):
+    body = as_user(viewer).get("/").content.decode()
+    assert "Ask an owner or admin to add one" in body
+    assert 'href="/settings/" role="button"' not in body

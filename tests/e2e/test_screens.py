@@ -153,3 +153,14 @@ def test_every_main_page_renders_cleanly_at_both_widths(new_page, screenshot):
             expect(page.get_by_text(words)).to_be_visible()
             assert fits_the_width(page), (path, suffix)
             screenshot(page, f"{name}-{suffix}")
+
+    # Keyboard users see where they are: the first Tab lands on the skip link, then the brand,
+    # and the focused control has a visible outline.
+    page.set_viewport_size(DESKTOP)
+    page.goto("/library/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
