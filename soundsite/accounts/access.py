@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 
 from soundsite.accounts.models import Membership, Role, Workspace
 
@@ -66,8 +67,6 @@ def workspace_required(role: str = Role.VIEWER):
         def wrapper(request, *args, **kwargs):
             membership = current_membership(request)
             if membership is None:
-                from django.shortcuts import redirect
-
                 return redirect("workspace_create")
             require_role(membership, role)
             request.membership = membership
@@ -99,3 +98,37 @@ def get_membership_for_user(user, workspace_code) -> Membership:
         )
     except Membership.DoesNotExist:
         raise Http404("No such workspace.") from None
+
+
+# --- Cached membership, for the hottest paths (the job-card poll) ---------------------------
+MEMBERSHIP_SECONDS = 60
+
+
+def _membership_cache_key(user_id, workspace_id) -> str:
+    return f"member:{user_id}:{workspace_id}"
+
+
+def cached_role(user_id, workspace_id) -> str:
+    """The user's role in the workspace ("" for none), from the cache when it is warm.
+
+    The entry is dropped whenever a membership is saved or deleted, so a removed member loses
+    access at once, not after the entry expires.
+    """
+    from django.core.cache import cache
+
+    key = _membership_cache_key(user_id, workspace_id)
+    role = cache.get(key)
+    if role is None:
+        role = (
+            Membership.objects.filter(user_id=user_id, workspace_id=workspace_id)
+            .values_list("role", flat=True)
+            .first()
+        ) or ""
+        cache.set(key, role, MEMBERSHIP_SECONDS)
+    return role
+
+
+def forget_membership(user_id, workspace_id) -> None:
+    from django.core.cache import cache
+
+    cache.delete(_membership_cache_key(user_id, workspace_id))

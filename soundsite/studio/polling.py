@@ -13,33 +13,9 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseForbidden
 from django.views.decorators.http import require_GET
 
-from soundsite.accounts.models import Membership
+from soundsite.accounts.access import cached_role
 from soundsite.studio import cards
 from soundsite.studio.models import Job
-
-MEMBERSHIP_SECONDS = 60
-
-
-def membership_cache_key(user_id, workspace_id) -> str:
-    return f"member:{user_id}:{workspace_id}"
-
-
-def forget_membership(user_id, workspace_id) -> None:
-    """Call when a membership changes so polls see it at once."""
-    cache.delete(membership_cache_key(user_id, workspace_id))
-
-
-def is_member(user_id, workspace_id) -> bool:
-    key = membership_cache_key(user_id, workspace_id)
-    role = cache.get(key)
-    if role is None:
-        role = (
-            Membership.objects.filter(user_id=user_id, workspace_id=workspace_id)
-            .values_list("role", flat=True)
-            .first()
-        ) or ""
-        cache.set(key, role, MEMBERSHIP_SECONDS)
-    return bool(role)
 
 
 @require_GET
@@ -55,6 +31,6 @@ def job_card(request, code):
             raise Http404("No such job.")
         entry = cards.publish(job)
     workspace_id, html = entry
-    if not is_member(user_id, workspace_id):
+    if not cached_role(user_id, workspace_id):
         raise Http404("No such job.")
     return HttpResponse(html)

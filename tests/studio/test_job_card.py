@@ -87,3 +87,11 @@ def test_the_pipeline_refreshes_the_cached_card(client, owner, make_job):
     job.stage = "Mastering"
     cards.publish(job)
     assert b"Mastering" in client.get(url(job)).content
+
+
+def test_a_removed_member_loses_access_at_once(client, teammate, make_job, workspace):
+    job = make_job(state=JobState.RUNNING)
+    client.force_login(teammate)
+    assert client.get(url(job)).status_code == 200
+    workspace.memberships.get(user=teammate).delete()
+    assert client.get(url(job)).status_code == 404
