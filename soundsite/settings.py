@@ -28,6 +28,8 @@ SECRET_KEY = env_str("SECRET_KEY") or secret_from_file(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
+# The sandbox's Soundpiece stand-in sends its webhooks from a background thread per process.
+SANDBOX_WEBHOOK_DISPATCHER = env_bool("SANDBOX_WEBHOOK_DISPATCHER", True)
 
 # Behind a TLS-terminating proxy (docs/deploy.md) these make cookies and redirects secure.
 SECURE_MODE = env_bool("SECURE_MODE", PUBLIC_BASE_URL.startswith("https://"))

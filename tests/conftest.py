@@ -22,6 +22,8 @@ def _plain_static_and_clean_cache(settings, tmp_path):
             },
         }
         settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests deliver sandbox webhooks by calling deliver_due_webhooks(), never from a thread.
+    settings.SANDBOX_WEBHOOK_DISPATCHER = False
     cache.clear()
     yield
     cache.clear()
