@@ -230,6 +230,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60, minimum=1)
+# How many reverse proxies add an X-Forwarded-For entry in front of the app (0: trust none), so
+# that failed sign-ins are counted per real client address rather than per proxy.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
 
 MESSAGE_TAGS = {messages.ERROR: "error"}

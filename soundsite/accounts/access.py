@@ -9,6 +9,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.shortcuts import redirect
 
 from soundsite.accounts.models import Membership, Role, Workspace
 
@@ -66,8 +67,6 @@ def workspace_required(role: str = Role.VIEWER):
         def wrapper(request, *args, **kwargs):
             membership = current_membership(request)
             if membership is None:
-                from django.shortcuts import redirect
-
                 return redirect("workspace_create")
             require_role(membership, role)
             request.membership = membership
