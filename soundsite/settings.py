@@ -31,6 +31,16 @@ SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 # The sandbox's Soundpiece stand-in sends its webhooks from a background thread per process.
 SANDBOX_WEBHOOK_DISPATCHER = env_bool("SANDBOX_WEBHOOK_DISPATCHER", True)
 
+# Provider keys (docs/keys.md): encryption keys for stored secrets, the first one current; when
+# empty, a key file under VAR_DIR is used. The other settings are the knobs the provider
+# references leave open.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+KEY_CHECK_TIMEOUT = env_int("KEY_CHECK_TIMEOUT", 10, minimum=1)
+KEY_LIMIT_WINDOW = env_choice("KEY_LIMIT_WINDOW", "rolling", ("rolling", "fixed"))
+SOUNDVERSE_MUSIC_PRICES = env_choice(
+    "SOUNDVERSE_MUSIC_PRICES", "by_version", ("by_version", "sansaar")
+)
+
 # Behind a TLS-terminating proxy (docs/deploy.md) these make cookies and redirects secure.
 SECURE_MODE = env_bool("SECURE_MODE", PUBLIC_BASE_URL.startswith("https://"))
 if SECURE_MODE:
@@ -96,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "soundsite.accounts.context_processors.workspace",
+                "soundsite.keys.context_processors.key_notices",
             ],
             "builtins": [
                 "django_htmx.templatetags.django_htmx",

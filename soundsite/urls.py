@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("soundsite.accounts.urls")),
     path("", include("soundsite.studio.urls")),
     path("", include("soundsite.library.urls")),
+    path("settings/", include("soundsite.keys.urls")),
     path("admin/", admin.site.urls),
 ]
 

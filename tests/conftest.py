@@ -29,6 +29,20 @@ def _plain_static_and_clean_cache(settings, tmp_path):
     cache.clear()
 
 
+# A fixed encryption key keeps tests away from the key file under VAR_DIR.
+TEST_ENCRYPTION_KEY = "nL0hkVYd1pY6P8SdLb0n7w9T2yYt3Qe5kzN4cQx8RjA="
+
+
+@pytest.fixture(autouse=True)
+def _test_encryption_key(settings):
+    from soundsite.lib import crypto
+
+    settings.FIELD_ENCRYPTION_KEYS = [TEST_ENCRYPTION_KEY]
+    crypto.reset()
+    yield
+    crypto.reset()
+
+
 @pytest.fixture
 def workspace(db):
     return make_workspace("Northlight Studio")
