@@ -24,11 +24,9 @@ def client_options(key) -> dict:
 
 def make_client(key) -> Client:
     """A new async client for ``key`` (a ProviderKey); the caller closes it."""
-    from soundsite.keys.crypto import decrypt
-
     return client_for(
         key.provider,
-        decrypt(key.secret_encrypted),
+        key.reveal_secret(),
         base_url=key.base_url,
         **client_options(key),
     )

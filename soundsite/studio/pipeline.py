@@ -159,10 +159,8 @@ def fail(job: Job, owner: str | None, error: providers.ProviderError) -> bool:
 
 
 def _mark_key_rejected(job: Job, message: str) -> None:
-    try:
-        from soundsite.keys.health import mark_rejected
-    except ImportError:  # The keys app owns key health; without it there is nothing to mark.
-        return
+    from soundsite.keys.checks import mark_rejected
+
     mark_rejected(job.key, message)
 
 

@@ -43,14 +43,13 @@ def callback_url_for(job: Job) -> str | None:
 @csrf_exempt
 @require_POST
 def soundpiece_webhook(request, code):
-    from soundsite.keys.crypto import decrypt
     from soundsite.keys.models import ProviderKey
     from soundsite.providers.webhooks import WebhookError, verify_soundpiece
 
     key = ProviderKey.objects.filter(code=code, provider="soundpiece").first()
     if key is None or not key.webhook_secret_encrypted:
         return HttpResponse(status=404)
-    secrets = decrypt(key.webhook_secret_encrypted).split()
+    secrets = key.reveal_webhook_secret().split()
     try:
         event = verify_soundpiece(request.body, request.headers, secrets)
     except WebhookError:

@@ -45,3 +45,11 @@ def duration(seconds) -> str:
     if minutes:
         return f"{minutes} min {secs} s" if secs else f"{minutes} min"
     return f"{secs} s"
+
+
+@register.filter
+def track_origin(track) -> str:
+    """Where a track came from, in a word or two: "Upload", "Made with Soundpiece"."""
+    from soundsite.studio.forms import audio_relation_label
+
+    return audio_relation_label(track)
