@@ -402,7 +402,7 @@ class TaskForm(forms.Form):
         self.estimate_url = estimate_url
         self.audio: dict[str, AudioChoice] = {}
         self.offer = self._chosen_offer()
-        self.key = self._chosen_key()
+        self.chosen_key = self._chosen_key()
         self._add_control_fields()
         self.specs: dict[str, Field] = {}
         if self.offer is not None:
@@ -492,14 +492,14 @@ class TaskForm(forms.Form):
                 "invalid_choice": "Choose one of your keys for this provider.",
             },
         )
-        if self.key is not None:
-            self.initial["key"] = str(self.key.code)
-        if self.key is not None and self.key.is_pay_as_you_go:
+        if self.chosen_key is not None:
+            self.initial["key"] = str(self.chosen_key.code)
+        if self.chosen_key is not None and self.chosen_key.is_pay_as_you_go:
             self.fields["license"] = forms.ChoiceField(
                 label="License for this job",
                 choices=[
                     (license_id, plans.LICENSES[license_id].label)
-                    for license_id in plans.job_licenses(self.key)
+                    for license_id in plans.job_licenses(self.chosen_key)
                     if license_id in plans.LICENSES
                 ],
                 required=False,
@@ -508,7 +508,7 @@ class TaskForm(forms.Form):
                     "invalid_choice": "Choose one of the licenses your plan gives.",
                 },
             )
-            self.initial.setdefault("license", self.key.license)
+            self.initial.setdefault("license", self.chosen_key.license)
 
     def _add_audio_fields(self, spec: Field) -> None:
         modes = list(AUDIO_MODES) if spec.required else [("", "None"), *AUDIO_MODES]
@@ -528,18 +528,18 @@ class TaskForm(forms.Form):
 
     # --- Reading what was chosen --------------------------------------------------------------
     @property
-    def operation(self) -> Operation | None:
+    def chosen_operation(self) -> Operation | None:
         return self.offer.operation if self.offer else None
 
     @property
     def license_id(self) -> str:
-        if self.key is None:
+        if self.chosen_key is None:
             return ""
         if "license" in self.fields:
             wanted = self._raw("license")
-            if wanted in plans.job_licenses(self.key):
+            if wanted in plans.job_licenses(self.chosen_key):
                 return wanted
-        return self.key.license
+        return self.chosen_key.license
 
     @property
     def main_rows(self) -> list[Row]:
@@ -576,10 +576,10 @@ class TaskForm(forms.Form):
     def needs_public_address(self) -> bool:
         """A real provider must fetch stored files from this server's public address."""
         return bool(
-            self.key is not None
-            and not self.key.is_sandbox
-            and self.operation is not None
-            and self.operation.audio_fields
+            self.chosen_key is not None
+            and not self.chosen_key.is_sandbox
+            and self.chosen_operation is not None
+            and self.chosen_operation.audio_fields
             and not self.public_base_ok
         )
 
@@ -609,11 +609,11 @@ class TaskForm(forms.Form):
         for name, spec in self.specs.items():
             if spec.type is FieldType.AUDIO:
                 self._clean_audio(name, spec)
-        if self.is_bound and "license" in self.fields and self.key is not None:
+        if self.is_bound and "license" in self.fields and self.chosen_key is not None:
             license_id = cleaned.get("license")
-            if license_id and license_id not in plans.job_licenses(self.key):
+            if license_id and license_id not in plans.job_licenses(self.chosen_key):
                 self.add_error("license", "Choose one of the licenses your plan gives.")
-        for group in self.operation.requires_one_of:
+        for group in self.chosen_operation.requires_one_of:
             present = [name for name in group if name in self.specs]
             if present and not any(self.value_given(name) for name in present):
                 if any(self.errors.get(name) for name in present):
@@ -700,16 +700,18 @@ class TaskForm(forms.Form):
     def _provider_checks(self) -> None:
         """Extra documented rules a provider module knows (``validate_params``), if it has any."""
         try:
-            module = importlib.import_module(f"soundsite.providers.{self.operation.provider}")
+            module = importlib.import_module(
+                f"soundsite.providers.{self.chosen_operation.provider}"
+            )
         except ImportError:
             return
         validate = getattr(module, "validate_params", None)
         if validate is None:
             return
         try:
-            problems = validate(self.operation, self.wire_parameters(preview=True))
+            problems = validate(self.chosen_operation, self.wire_parameters(preview=True))
         except Exception:  # A provider check must never turn a form into a server error.
-            log.exception("Provider checks failed for %s", self.operation.key)
+            log.exception("Provider checks failed for %s", self.chosen_operation.key)
             return
         for name, message in (problems or {}).items():
             target = name if name in self.fields else None

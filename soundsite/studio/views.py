@@ -229,8 +229,10 @@ def build_form(request, task, offers, data=None, files=None, initial=None):
 
 def form_context(request, task, form, **extra) -> dict:
     outlook = None
-    if form.key is not None and form.operation is not None:
-        outlook = forms_.outlook(form.key, form.operation, form.license_id, estimate_params(form))
+    if form.chosen_key is not None and form.chosen_operation is not None:
+        outlook = forms_.outlook(
+            form.chosen_key, form.chosen_operation, form.license_id, estimate_params(form)
+        )
     label, description = labels.TASKS[task]
     context = {
         "section": "studio",
@@ -248,9 +250,9 @@ def form_context(request, task, form, **extra) -> dict:
 
 def estimate_params(form) -> dict:
     """The values that change a price (lengths, model), as typed so far."""
-    if form.operation is None:
+    if form.chosen_operation is None:
         return {}
-    names = {f.name for f in form.operation.fields}
+    names = {f.name for f in form.chosen_operation.fields}
     source = form.data if form.is_bound else form.initial
     return {name: source.get(name) for name in names if source.get(name) not in (None, "")}
 
@@ -318,7 +320,7 @@ def job_for_token(request, token) -> Job | None:
 
 def create_job_from_form(request, form) -> Job:
     """Record the job the form describes; the same form posted twice gives the same job."""
-    operation, key = form.operation, form.key
+    operation, key = form.chosen_operation, form.chosen_key
     params = form.wire_parameters()
     outlook = forms_.outlook(key, operation, form.license_id, params)
     token = form.cleaned_data.get("form_token")
@@ -353,7 +355,11 @@ def job_started(request, task, offers, job, page):
     initial.pop("form_token", None)
     form = build_form(request, task, offers, initial=initial)
     context = form_context(request, task, form, started=job, started_card=card_html(job), **page)
-    return render(request, "studio/task.html#task-started", context)
+    response = render(request, "studio/task.html#task-started", context)
+    # Bring the "Started" notice at the top of the form into view (on a phone the button that
+    # was pressed is far below it).
+    response["HX-Reswap"] = "outerHTML show:top"
+    return response
 
 
 @require_POST

@@ -53,3 +53,10 @@ def track_origin(track) -> str:
     from soundsite.studio.forms import audio_relation_label
 
     return audio_relation_label(track)
+
+
+@register.filter
+def version_number(version: str) -> str:
+    """ "v1" and "1" both read "1" after the word "version"."""
+    text = str(version or "")
+    return text[1:] if text[:1] in ("v", "V") and text[1:2].isdigit() else text

@@ -1,0 +1,131 @@
+"""The Studio in a real browser: open it, pick "Make a song", fill the form, press Generate.
+
+Runs headless Chromium (Debian's /usr/bin/chromium) against the live test server. Screenshots
+at desktop and phone width go to ``$E2E_SCREENSHOTS`` when set (for looking at the pages).
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from soundsite.studio.models import Job
+from tests.factories import make_key, make_member, make_workspace
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def live_media_url():
+    """The live server's media handler cannot start with ``MEDIA_URL = None`` (our setting:
+    media is served only by views), so give it a path nothing uses while the server starts."""
+    from django.conf import settings
+
+    original = settings.MEDIA_URL
+    settings.MEDIA_URL = "/unused-media/"
+    yield
+    settings.MEDIA_URL = original
+
+
+@pytest.fixture
+def server(live_media_url, live_server):
+    return live_server
+
+
+@pytest.fixture
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def producer(transactional_db):
+    workspace = make_workspace("Northlight Studio")
+    user = make_member(workspace, "producer@example.com", "owner")
+    make_key(workspace, user, "soundpiece", label="Soundpiece sandbox", is_sandbox=True)
+    return user
+
+
+def signed_in_page(browser, server, user, width, height):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": server.url,
+            }
+        ]
+    )
+    return context.new_page()
+
+
+def shoot(page, name):
+    folder = os.environ.get("E2E_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width,height,label", [(1280, 900, "desktop"), (390, 844, "phone")])
+def test_a_producer_makes_a_song_and_sees_its_card(
+    browser, server, producer, settings, width, height, label
+):
+    settings.SANDBOX_WEBHOOK_DISPATCHER = False
+    page = signed_in_page(browser, server, producer, width, height)
+    page.goto(server.url + "/")
+    assert page.get_by_role("heading", name="Studio").is_visible()
+    shoot(page, f"studio-home-{label}")
+
+    page.get_by_role("link", name="Make a song").first.click()
+    page.wait_for_url("**/studio/song/")
+    page.get_by_label("Describe the sound").fill("bright summer pop, acoustic guitar, hand claps")
+    page.get_by_label("Lyrics").fill("[Verse]\nMorning light on the harbour\n[Chorus]\nWe sail on")
+    shoot(page, f"song-form-{label}")
+
+    page.get_by_role("button", name="Generate").click()
+    card = page.locator("#task-jobs .job-card").first
+    card.wait_for(state="visible", timeout=10_000)
+    assert "bright summer pop" in card.inner_text()
+    assert page.get_by_text("It runs in the background").is_visible()
+    shoot(page, f"song-started-{label}")
+
+    job = Job.objects.get()
+    assert job.operation == "create.new_song"
+    assert job.parameters["lyrics"].startswith("[Verse]")
+
+
+def test_a_missing_field_is_explained_beside_it(browser, server, producer):
+    page = signed_in_page(browser, server, producer, 1280, 900)
+    page.goto(server.url + "/studio/song/")
+    page.get_by_role("button", name="Generate").click()
+    error = page.locator(".field-error").first
+    error.wait_for(state="visible", timeout=10_000)
+    assert "lyrics" in page.locator(".has-error").first.inner_text().lower() or error.is_visible()
+    assert not Job.objects.exists()
+    shoot(page, "song-errors-desktop")
