@@ -111,11 +111,7 @@ def offers_for(task: str, membership, keys=None) -> list[Offer]:
 
 def providers_for(task: str) -> list[str]:
     """Providers that can do ``task`` at all, whatever keys the member has."""
-    found = []
-    for operation in operations_for(task):
-        if operation.provider not in found:
-            found.append(str(operation.provider))
-    return found
+    return sorted({str(operation.provider) for operation in operations_for(task)})
 
 
 def key_choice_label(key, membership) -> str:
