@@ -66,14 +66,18 @@ class Offer:
 
     @property
     def label(self) -> str:
+        """ "Soundverse · version 7 (newest: …)", naming the operation where the task has several
+        different ones ("Soundpiece · Remix an instrumental · version 1")."""
         op = self.operation
-        text = op.label
+        parts = [self.provider_label]
+        if op.label != labels.task_label(op.task):
+            parts.append(op.label)
         version = op.version_label or (f"version {op.version}" if op.version else "")
         if version:
-            text += f" · {version}"
+            parts.append(version)
         if op.deprecated:
-            text += " · being removed"
-        return text
+            parts.append("being removed")
+        return " · ".join(parts)
 
 
 def default_rank(operation: Operation) -> tuple:
@@ -586,6 +590,8 @@ class TaskForm(forms.Form):
             return value
         if not self.specs[name].required:
             return ""
+        if self.needs_public_address:
+            return LINK  # stored files cannot reach the provider from here
         return LIBRARY if self.selected_track_code(name) or self.library_has_tracks else UPLOAD
 
     @cached_property
