@@ -942,6 +942,12 @@ class _Common:
         )
 
 
+def _consume(task: asyncio.Future) -> None:
+    """Retrieve an abandoned request's outcome so asyncio does not report it as lost."""
+    if not task.cancelled():
+        task.exception()
+
+
 async def _maybe_await(value: Any) -> None:
     if inspect.isawaitable(value):
         await value
@@ -998,17 +1004,30 @@ class SoundpieceClient(_Common):
     ) -> httpx.Response:
         timeout = self.long_poll_timeout if long_poll else self.timeout
         deadline = self._long_poll_deadline if long_poll else self._deadline
+        request = asyncio.ensure_future(
+            self._http.request(
+                method,
+                self.url(operation),
+                json=json,
+                params=params,
+                auth=self._auth,
+                timeout=timeout,
+            )
+        )
+        request.add_done_callback(_consume)
         try:
-            async with asyncio.timeout(deadline):
-                return await self._http.request(
-                    method,
-                    self.url(operation),
-                    json=json,
-                    params=params,
-                    auth=self._auth,
-                    timeout=timeout,
-                )
-        except (httpx.TransportError, TimeoutError) as exc:
+            done, _ = await asyncio.wait({request}, timeout=deadline)
+        except asyncio.CancelledError:
+            request.cancel()
+            raise
+        if not done:
+            # Cancel without waiting for the request to unwind: the caller gets control back
+            # at the deadline even when the other side is slow to let go.
+            request.cancel()
+            raise self._network_error(TimeoutError())
+        try:
+            return request.result()
+        except httpx.TransportError as exc:
             raise self._network_error(exc) from exc
 
     async def check_key(self) -> None:
