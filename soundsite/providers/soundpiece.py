@@ -923,10 +923,11 @@ class _Common:
         return parse_response(body, operation, known_codes=self.known_error_codes)
 
     def _check_key_answer(self, response: httpx.Response) -> None:
-        # What a well-formed but unknown id returns is UNKNOWN (reference 6); it is not 404.
-        # So only 401 says "rejected", 5xx says "could not tell", and every other answer
-        # (422, 400, 200, 429 …) came from a server that accepted the key.
-        if response.status_code == 401 or response.status_code >= 500:
+        # What a well-formed but unknown id returns is UNKNOWN (reference 6), except that it
+        # is not 404: Soundpiece answers 404 only for paths that do not exist. So 401 says
+        # "rejected", 5xx "could not tell", 404/405 "wrong base URL", and every other answer
+        # (422, 400, 410, 200, 429 …) came from a server that accepted the key.
+        if response.status_code in (401, 404, 405) or response.status_code >= 500:
             raise error_from_response(response)
 
     @staticmethod

@@ -381,6 +381,26 @@ def test_check_key_accepts_a_valid_key_without_making_work(soundpiece):
     assert faults.count(soundpiece.account, method="GET") == 1
 
 
+@pytest.mark.parametrize("status", [400, 410, 422])
+def test_check_key_accepts_any_unknown_id_answer(transactional_db, status):
+    # What Soundpiece answers for an unknown id is undocumented; any non-401 answer from the
+    # API itself means the key got through.
+    harness = make_harness(unknown_id_status=status)
+    try:
+        assert harness.run(harness.client.check_key()) is None
+    finally:
+        harness.close()
+
+
+def test_check_key_reports_a_wrong_base_url_instead_of_accepting(soundpiece):
+    lost = soundpiece.client_for(soundpiece.account.api_key)
+    lost.base_url = BASE_URL + "/typo"
+    with pytest.raises(ProviderError) as caught:
+        soundpiece.run(lost.check_key())
+    assert not isinstance(caught.value, KeyRejected) and "base URL" in caught.value.message
+    soundpiece.run(lost.aclose())
+
+
 def test_check_key_cannot_tell_during_an_outage(soundpiece):
     faults.inject(soundpiece.account, "server_error", times=1)
     with pytest.raises(ProviderUnavailable):
