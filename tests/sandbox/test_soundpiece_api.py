@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from soundsite.providers.base import InputRejected
+from soundsite.providers.soundpiece import error_from_response
 from soundsite.sandbox import faults
 from soundsite.sandbox.accounts import create_account
 from soundsite.sandbox.models import SandboxAccount, SandboxOperation, SandboxRequest
@@ -112,6 +114,9 @@ def test_malformed_json_is_400(sandbox):
     )
     assert response.status_code == 400
     assert isinstance(response.json()["detail"], str)
+    # The client reads it as a refused request that is Soundsite's fault, not the user's.
+    error = error_from_response(response)
+    assert isinstance(error, InputRejected) and "Soundsite" in error.message
 
 
 def test_a_missing_body_is_422_at_body(sandbox):
