@@ -180,8 +180,9 @@ def test_a_5xx_burst_then_success_creates_exactly_one_operation(soundpiece):
         assert caught.value.status_code == 502 and caught.value.retryable
     result = soundpiece.submit("create.new_song", SONG, key=key)
     assert result.status is Status.RUNNING
-    assert faults.count(soundpiece.account, method="PUT", idempotency_key="") == 3
-    assert faults.count(soundpiece.account, method="PUT", idempotency_key=key) == 1
+    # Four PUTs arrived, all with the same key, and only one operation exists.
+    assert faults.count(soundpiece.account, method="PUT", idempotency_key=key) == 4
+    assert faults.count(soundpiece.account, method="PUT") == 4
     assert SandboxOperation.objects.filter(account=soundpiece.account).count() == 1
 
 
