@@ -86,7 +86,7 @@ async def download(
             if response.status_code != 200:
                 raise _status_error(response)
             expected = _declared_length(response)
-            async for chunk in response.aiter_raw(chunk_size):
+            async for chunk in response.aiter_bytes(chunk_size):
                 received += len(chunk)
                 if sink is None:
                     buffer.extend(chunk)
@@ -127,7 +127,7 @@ def download_sync(
             if response.status_code != 200:
                 raise _status_error(response)
             expected = _declared_length(response)
-            for chunk in response.iter_raw(chunk_size):
+            for chunk in response.iter_bytes(chunk_size):
                 received += len(chunk)
                 if sink is None:
                     buffer.extend(chunk)

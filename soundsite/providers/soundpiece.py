@@ -923,10 +923,11 @@ class _Common:
         return parse_response(body, operation, known_codes=self.known_error_codes)
 
     def _check_key_answer(self, response: httpx.Response) -> None:
-        # What a well-formed but unknown id returns is UNKNOWN (reference 6); it is not 404.
-        # So only 401 says "rejected", 5xx says "could not tell", and every other answer
-        # (422, 400, 200, 429 …) came from a server that accepted the key.
-        if response.status_code == 401 or response.status_code >= 500:
+        # What a well-formed but unknown id returns is UNKNOWN (reference 6), except that it
+        # is not 404: Soundpiece answers 404 only for paths that do not exist. So 401 says
+        # "rejected", 5xx "could not tell", 404/405 "wrong base URL", and every other answer
+        # (422, 400, 410, 200, 429 …) came from a server that accepted the key.
+        if response.status_code in (401, 404, 405) or response.status_code >= 500:
             raise error_from_response(response)
 
     @staticmethod
@@ -940,6 +941,12 @@ class _Common:
             "Soundsite could not reach Soundpiece. It will try again with the same request, "
             "so nothing is made twice."
         )
+
+
+def _consume(task: asyncio.Future) -> None:
+    """Retrieve an abandoned request's outcome so asyncio does not report it as lost."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _maybe_await(value: Any) -> None:
@@ -998,17 +1005,30 @@ class SoundpieceClient(_Common):
     ) -> httpx.Response:
         timeout = self.long_poll_timeout if long_poll else self.timeout
         deadline = self._long_poll_deadline if long_poll else self._deadline
+        request = asyncio.ensure_future(
+            self._http.request(
+                method,
+                self.url(operation),
+                json=json,
+                params=params,
+                auth=self._auth,
+                timeout=timeout,
+            )
+        )
+        request.add_done_callback(_consume)
         try:
-            async with asyncio.timeout(deadline):
-                return await self._http.request(
-                    method,
-                    self.url(operation),
-                    json=json,
-                    params=params,
-                    auth=self._auth,
-                    timeout=timeout,
-                )
-        except (httpx.TransportError, TimeoutError) as exc:
+            done, _ = await asyncio.wait({request}, timeout=deadline)
+        except asyncio.CancelledError:
+            request.cancel()
+            raise
+        if not done:
+            # Cancel without waiting for the request to unwind: the caller gets control back
+            # at the deadline even when the other side is slow to let go.
+            request.cancel()
+            raise self._network_error(TimeoutError())
+        try:
+            return request.result()
+        except httpx.TransportError as exc:
             raise self._network_error(exc) from exc
 
     async def check_key(self) -> None:

@@ -55,10 +55,23 @@ def detail(text: str, status: int) -> JsonResponse:
     return JsonResponse({"detail": text}, status=status)
 
 
+def _claimed_key(request) -> str:
+    """The idempotency key a PUT carries, read leniently so refused requests count too."""
+    if request.method != "PUT":
+        return ""
+    try:
+        body = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    key = body.get("idempotency_key") if isinstance(body, dict) else None
+    return key[:80] if isinstance(key, str) else ""
+
+
 def _begin(request) -> Exchange:
     account = accounts.account_for_header(PROVIDER, request.headers.get("Authorization"))
-    row = faults.record(PROVIDER, account, request)
-    return Exchange(row.pk, account)
+    key = _claimed_key(request)
+    row = faults.record(PROVIDER, account, request, idempotency_key=key)
+    return Exchange(row.pk, account, idempotency_key=key)
 
 
 def _end(exchange: Exchange, response: HttpResponse) -> None:
@@ -198,8 +211,6 @@ def _submit(request, action: str, exchange: Exchange) -> HttpResponse:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return detail("There was an error parsing the body", 400)
-    if isinstance(body, dict) and isinstance(body.get("idempotency_key"), str):
-        exchange.idempotency_key = body["idempotency_key"]
     data, errors = schemas.validate_put(action, body, account.options)
     if errors:
         return JsonResponse({"detail": errors}, status=422)

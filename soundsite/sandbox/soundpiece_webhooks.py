@@ -36,6 +36,9 @@ logger = logging.getLogger(__name__)
 ATTEMPT_TIMEOUT = 10.0  # DOCUMENTED: receivers must answer within 10 s.
 CLAIM_SECONDS = 60
 
+# Tests may replace the network the dispatcher thread posts through.
+delivery_transport: httpx.BaseTransport | None = None
+
 
 def _owing_operations(now):
     return SandboxOperation.objects.filter(
@@ -112,6 +115,7 @@ def deliver_due_webhooks(*, transport: httpx.BaseTransport | None = None, limit:
         ops.advance(op)
     attempts = 0
     due = _pending_webhooks().filter(next_attempt_at__lte=timezone.now()).order_by("pk")
+    transport = transport or delivery_transport
     with httpx.Client(transport=transport, timeout=ATTEMPT_TIMEOUT) as client:
         for hook in due[:limit]:
             if hook.attempts > len(_schedule(hook.operation.account)):

@@ -4,7 +4,6 @@ import asyncio
 import uuid
 
 import httpx
-import pytest
 
 from soundsite.asgi import application
 from soundsite.providers.soundpiece import SoundpieceClient
@@ -61,10 +60,3 @@ class Harness:
 
 def make_harness(**options) -> Harness:
     return Harness(create_account("soundpiece", **{**FAST, **options}))
-
-
-@pytest.fixture
-def soundpiece(transactional_db):
-    harness = make_harness()
-    yield harness
-    harness.close()
