@@ -168,9 +168,12 @@ def validate_params(operation: Operation, params: dict[str, Any]) -> dict[str, s
             errors[field.name] = "Give at least one part to keep."
     for group in operation.requires_one_of:
         if all(_is_empty(params.get(name)) for name in group):
-            labels = [operation.field(name).label.lower() for name in group]
-            message = "Give " + (" or ".join(labels) if len(labels) < 3 else ", ".join(labels))
-            errors.setdefault(group[0], message + ".")
+            labels = [f"“{operation.field(name).label}”" for name in group]
+            if len(labels) == 2:
+                message = f"Fill in {labels[0]} or {labels[1]}."
+            else:
+                message = "Fill in at least one of " + ", ".join(labels) + "."
+            errors.setdefault(group[0], message)
     if (
         operation.key == "cut_time_range"
         and "end" not in errors
@@ -379,6 +382,7 @@ class SoundverseClient:
             dict(response.headers),
             operation_key=operation.key if operation else "",
             audio_field=_audio_field(operation) if operation else "",
+            method=response.request.method,
         )
 
     # --- The Client protocol --------------------------------------------------------------

@@ -548,6 +548,9 @@ def generated_seconds(endpoint: Endpoint, body: dict, account: SandboxAccount) -
     requested = body.get("duration")
     if endpoint.kind in ("song", "instrumental", "gen_loop") and requested:
         return float(requested)
+    if endpoint.kind == "gen_loop":
+        # Long enough to hold a loop of whole bars, whatever the fixed length knob says.
+        return 30.0
     if fixed:
         return float(fixed)
     if endpoint.kind == "extend_song":
