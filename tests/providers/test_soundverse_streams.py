@@ -187,6 +187,15 @@ class TestDocumentedStreams:
         assert fake.requests[-1].url.path == "/v7/status"
         assert fake.requests[-1].url.params["job_id"] == JOB
 
+    def test_a_v7_sync_answer_is_followed_by_job_id_when_configured(self):
+        fake = Fake(
+            {("POST", "/v7/generate/song/sync"): answer(200, fixture("sync/song_v7_sync.json"))}
+        )
+        result, seen = submit(fake, "song_v7_sync", {"prompt": "x"}, v7_status=True)
+        assert result.remote_id == JOB and seen["ids"] == [JOB]
+        result, seen = submit(fake, "song_v7_sync", {"prompt": "x"})
+        assert result.remote_id == MID and seen["ids"] == [MID]
+
     def test_remix_holds_at_ninety_then_completes(self):
         fake = Fake({("POST", "/v7/generate/remix"): sse_response(stream_text("remix_v7.sse"))})
         result, seen = submit(
@@ -536,9 +545,13 @@ class TestOtherAnswers:
         by_url, _ = submit(fake, "recognize_v5", {"audio_url": "https://x/a.mp3"})
         assert by_url.text.startswith("Example Title")
         assert fake.requests[0].url.params["audio_url"] == "https://x/a.mp3"
-        submit(fake, "recognize_v5", {"audio_url": "x", "file": b"RIFF1234"}, validate=False)
+        submit(fake, "recognize_v5", {"file": b"RIFF1234", "filename": "a.wav"})
         assert fake.requests[1].headers["content-type"].startswith("multipart/form-data")
-        submit(fake, "recognize_v5", {"audio_url": "x", "audio": b"ID3xx"}, validate=False)
+        assert (
+            b"RIFF1234" in fake.requests[1].content
+            and "audio_url" not in fake.requests[1].url.params
+        )
+        submit(fake, "recognize_v5", {"audio": b"ID3xx"})
         assert fake.requests[2].content == b"ID3xx"
 
     def test_a_business_error_with_status_200(self):

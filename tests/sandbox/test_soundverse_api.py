@@ -520,6 +520,7 @@ class TestQuotasAndMoney:
                 "0.0075",
             ),
             ("Starter", {}, "/assistant/chat", {"prompt": "x", "action": "other"}, "0"),
+            ("Pay as you go", {}, "/v5/generate/song/sync", {"prompt": "x"}, "0.21"),
         ],
     )
     def test_prices_are_debited_at_validation(self, plan, options, path, body, cost):
