@@ -147,8 +147,11 @@ def test_every_operation_down_to_audio_bytes(key, account):
 def test_the_id_arrives_while_the_stream_is_still_running(account):
     # ASGITransport buffers whole answers; this transport streams, as a real server does.
     SandboxAccount.objects.filter(pk=account.pk).update(
-        options={**account.options, "processing_seconds": 1.0}
+        options={**account.options, "processing_seconds": 1.5}
     )
+    # A first request warms the application up, so the timing below measures the stream only.
+    with pytest.raises(OperationFailed):
+        poll(account, "song_v7", "0" * 24)
     announced = {}
     started = time.monotonic()
 
@@ -163,8 +166,8 @@ def test_the_id_arrives_while_the_stream_is_still_running(account):
 
     result = run(go())
     total = time.monotonic() - started
-    assert result.status is Status.READY and total >= 0.9
-    assert announced["at"] < 0.5
+    assert result.status is Status.READY and total >= 1.4
+    assert announced["at"] < 0.75
 
 
 def _app():

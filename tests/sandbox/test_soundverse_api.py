@@ -295,13 +295,13 @@ class TestStreams:
 
 class TestStatus:
     def test_it_follows_the_same_timeline(self):
-        account = new_account(processing_seconds=1.5)
+        account = new_account(processing_seconds=3.0)
         started = time.monotonic()
         result, ids, _ = _stream_in_background(account)
         early = http("GET", f"/v5/status?message_id={ids}", key=account).json()
         assert early["status"] in ("validated", "streaming", "processing", "running")
         assert early["audio_data"] == {} and early["song_name"] and early["album_art"]
-        time.sleep(max(0, 1.6 - (time.monotonic() - started)))
+        time.sleep(max(0, 3.1 - (time.monotonic() - started)))
         late = http("GET", f"/v5/status?message_id={ids}", key=account).json()
         assert late["status"] == "completed" and late["progress"] == 100
         assert sorted(late["audio_data"]) == ["1", "2"]
