@@ -79,6 +79,7 @@ KEY_CHECK_MESSAGE_ID = "0" * 24
 VOICE_MAX_BYTES = 50 * 1024 * 1024
 # Errors raised while connecting: the request provably never left, so retrying is safe.
 _BEFORE_SENDING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+V7_OPERATIONS = ("song_v7", "song_v7_sync", "remix_v7")
 
 
 # --- Request bodies -------------------------------------------------------------------------
@@ -138,6 +139,9 @@ def _coerce(field: Field, value: Any) -> Any:
 def validate_params(operation: Operation, params: dict[str, Any]) -> dict[str, str]:
     """Field → plain message for every documented rule ``params`` break (empty when fine)."""
     errors: dict[str, str] = {}
+    if operation.key == "recognize_v5" and (params.get("file") or params.get("audio")):
+        # Recognition also takes the recording itself (multipart or raw bytes) instead of a link.
+        params = {**params, "audio_url": params.get("audio_url") or "uploaded recording"}
     for field in operation.fields:
         value = params.get(field.name)
         if _is_empty(value):
@@ -168,9 +172,12 @@ def validate_params(operation: Operation, params: dict[str, Any]) -> dict[str, s
             errors[field.name] = "Give at least one part to keep."
     for group in operation.requires_one_of:
         if all(_is_empty(params.get(name)) for name in group):
-            labels = [operation.field(name).label.lower() for name in group]
-            message = "Give " + (" or ".join(labels) if len(labels) < 3 else ", ".join(labels))
-            errors.setdefault(group[0], message + ".")
+            labels = [f"“{operation.field(name).label}”" for name in group]
+            if len(labels) == 2:
+                message = f"Fill in {labels[0]} or {labels[1]}."
+            else:
+                message = "Fill in at least one of " + ", ".join(labels) + "."
+            errors.setdefault(group[0], message)
     if (
         operation.key == "cut_time_range"
         and "end" not in errors
@@ -302,13 +309,14 @@ class SoundverseClient:
         return self.paths.get(operation_key) or WIRE[operation_key].path
 
     def _status_request(self, operation_key: str, remote_id: str) -> tuple[str, dict[str, str]]:
-        if self.v7_status and operation_key in ("song_v7", "song_v7_sync", "remix_v7"):
+        if self.v7_status and operation_key in V7_OPERATIONS:
             path = self.paths.get("v7_status") or V7_STATUS_PATH
             return path, {self.v7_status_param: remote_id}
         return self.paths.get("status") or STATUS_PATH, {"message_id": remote_id}
 
     def _remote_id_field(self, operation_key: str) -> str:
-        if self.v7_status and self.v7_status_param == "job_id" and operation_key.endswith("v7"):
+        """The id that the configured status endpoint takes for this operation."""
+        if self.v7_status and self.v7_status_param == "job_id" and operation_key in V7_OPERATIONS:
             return "job_id"
         return "message_id"
 
@@ -379,6 +387,7 @@ class SoundverseClient:
             dict(response.headers),
             operation_key=operation.key if operation else "",
             audio_field=_audio_field(operation) if operation else "",
+            method=response.request.method,
         )
 
     # --- The Client protocol --------------------------------------------------------------
@@ -467,6 +476,8 @@ class SoundverseClient:
         response = await self._send(request, wait=wait)
         self._raise_for(response, op)
         result = result_from_sync(wire.shape, self._body(response))
+        if self._remote_id_field(op.key) == "job_id" and result.raw.get("job_id"):
+            result.remote_id = str(result.raw["job_id"])
         if result.remote_id:
             await _call(on_remote_id, result.remote_id)
         return result

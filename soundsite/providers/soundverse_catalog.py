@@ -1040,7 +1040,7 @@ OPERATIONS: tuple[Operation, ...] = (
         version="beta",
         version_label="beta (spoken answer)",
         results=1,
-        output_kind="reply",
+        output_kind="audio",  # MP3 bytes in Output.data, not a link
         rank=10,
     ),
     Operation(

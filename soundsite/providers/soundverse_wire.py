@@ -445,11 +445,15 @@ def error_from_text(
     aliases: dict[str, str] | None = None,
     code: str = "",
     detail: Any = None,
+    posted: bool = False,
 ) -> ProviderError:
     """The typed error for a Soundverse error text and HTTP status.
 
     Status codes for business errors are not documented, so the text decides first (rate
     limit, balance, NSFW, artist name, …) and the status only where the text says nothing.
+    ``posted`` marks the answer to a POST that creates paid work: a 5xx there (other than
+    the documented "temporarily unavailable" refusal) means the server took the job and
+    failed on it, or a gateway lost it, so it must not be resent automatically.
     """
     lowered = text.lower()
     said = f" Soundverse said: “{text}”" if text else ""
@@ -512,6 +516,10 @@ def error_from_text(
     if documented:
         name, message = documented
         return InputRejected(f"{message}{said}", fields={name: message}, **kwargs)
+    if status_code is not None and status_code >= 500 and posted:
+        if status_code in (502, 504):
+            return SubmissionUncertain(**kwargs)
+        return OperationFailed(_failed_message(text), code=code or "internal_error", **kwargs)
     if status_code is not None and status_code >= 500:
         return ProviderUnavailable(
             "Soundverse had a problem on its side. Soundsite will try again.", **kwargs
@@ -543,10 +551,12 @@ def error_from_response(
     operation_key: str = "",
     audio_field: str = "",
     aliases: dict[str, str] | None = None,
+    method: str = "GET",
 ) -> ProviderError:
     """The typed error for an HTTP error answer (``success: false``, ``detail`` or plain)."""
     text, items = _texts(body)
     retry_after = retry_after_seconds((headers or {}).get("retry-after"))
+    code = body.get("code") if isinstance(body, dict) else ""
     return error_from_text(
         text,
         status_code=status_code,
@@ -555,7 +565,9 @@ def error_from_response(
         operation_key=operation_key,
         audio_field=audio_field,
         aliases=aliases,
+        code=str(code or ""),
         detail=body,
+        posted=method.upper() == "POST",
     )
 
 

@@ -52,7 +52,7 @@ DEFAULTS = {
     "v56_final_is_complete": False,  # v5/v6: set isComplete on the last chunk
     "foreign_seconds": 60.0,  # assumed length of audio the sandbox did not make
     "license": None,  # defaults to the plan's license (§4)
-    "contract": "contracted",  # or "payg"
+    "contract": None,  # "contracted" or "payg"; pay-as-you-go plans default to "payg"
     "nsfw_words": ["fuck", "shit", "porn", "nsfw"],
     "artist_names": [
         "taylor swift",
@@ -494,6 +494,13 @@ def license_of(account: SandboxAccount) -> str:
     return option(account, "license") or spec.default_license(account.plan)
 
 
+def contract_of(account: SandboxAccount) -> str:
+    chosen = option(account, "contract")
+    if chosen:
+        return chosen
+    return "payg" if spec.plan_key(account.plan) in ("payg", "pay_as_you_go") else "contracted"
+
+
 def cost_of(endpoint: Endpoint, body: dict, account: SandboxAccount) -> Decimal:
     if endpoint.kind == "loop":
         _, source = source_info(body.get("audioUrl") or "", account)
@@ -503,7 +510,7 @@ def cost_of(endpoint: Endpoint, body: dict, account: SandboxAccount) -> Decimal:
     return spec.price(
         endpoint,
         license=license_of(account),
-        contract=option(account, "contract"),
+        contract=contract_of(account),
         seconds=seconds,
         model=str(body.get("model") or "sansaar_1"),
     )
@@ -548,6 +555,9 @@ def generated_seconds(endpoint: Endpoint, body: dict, account: SandboxAccount) -
     requested = body.get("duration")
     if endpoint.kind in ("song", "instrumental", "gen_loop") and requested:
         return float(requested)
+    if endpoint.kind == "gen_loop":
+        # Long enough to hold a loop of whole bars, whatever the fixed length knob says.
+        return 30.0
     if fixed:
         return float(fixed)
     if endpoint.kind == "extend_song":
