@@ -58,9 +58,13 @@ def can_change_key(membership: Membership | None, key: ProviderKey) -> bool:
     return key.owner_id == membership.user_id or (key.shared and membership.can_manage)
 
 
+def _membership(request) -> Membership | None:
+    return getattr(request, "membership", None) or current_membership(request)
+
+
 def get_key_for_member(request, code) -> ProviderKey:
     """The key with this code if the current member may see it, else 404."""
-    membership = getattr(request, "membership", None) or current_membership(request)
+    membership = _membership(request)
     if membership is None:
         raise Http404("No such key.")
     try:
@@ -72,7 +76,7 @@ def get_key_for_member(request, code) -> ProviderKey:
 def get_key_for_user(request, code) -> ProviderKey:
     """The key if the current member may make music with it: 404 unseen, 403 for viewers."""
     key = get_key_for_member(request, code)
-    if not can_use_key(request.membership, key):
+    if not can_use_key(_membership(request), key):
         raise PermissionDenied("Viewers can listen and download but not use provider keys.")
     return key
 
@@ -80,8 +84,9 @@ def get_key_for_user(request, code) -> ProviderKey:
 def get_key_for_editor(request, code) -> ProviderKey:
     """The key if the current member may change it: 404 when unseen, 403 when only seen."""
     key = get_key_for_member(request, code)
-    if not can_change_key(request.membership, key):
-        if not request.membership.has_role(Role.MEMBER):
+    membership = _membership(request)
+    if not can_change_key(membership, key):
+        if not membership.has_role(Role.MEMBER):
             raise PermissionDenied("Viewers can listen and download but not change anything.")
         raise PermissionDenied(
             "Only the person who added this key, or an owner or admin of the workspace, "

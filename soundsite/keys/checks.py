@@ -16,7 +16,7 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
@@ -154,6 +154,11 @@ def mark_rejected(key: ProviderKey, message: str = "") -> None:
     )
     record_health(key, KeyHealth.REJECTED, message)
     cache.set(NOTICE_CACHE_KEY.format(user_id=key.owner_id), True, NOTICE_TTL)
+
+
+async def amark_rejected(key: ProviderKey, message: str = "") -> None:
+    """``mark_rejected`` for async code (the pipeline's waiting loop)."""
+    await sync_to_async(mark_rejected)(key, message)
 
 
 def _has_rejected_keys(user_id) -> bool:

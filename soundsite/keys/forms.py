@@ -15,11 +15,10 @@ SHARING_REFUSED = "Only owners and admins can share a key with the workspace."
 
 
 def _license_choices(provider: str):
-    ids = (
-        plans.SOUNDPIECE_LICENSES
-        if provider == ProviderChoice.SOUNDPIECE
-        else (plans.SOUNDVERSE_LICENSES)
-    )
+    if provider == ProviderChoice.SOUNDPIECE:
+        ids = plans.SOUNDPIECE_LICENSES
+    else:
+        ids = plans.SOUNDVERSE_LICENSES
     return [(i, plans.LICENSES[i].label) for i in ids]
 
 
@@ -59,10 +58,12 @@ class KeySettingsForm(forms.Form):
     )
 
     def __init__(self, *args, provider: str, membership, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.provider = provider
         self.membership = membership
         self.can_share = membership.can_manage
+        self.fields["label"].error_messages["required"] = "Give the key a name your team knows."
         if provider == ProviderChoice.SOUNDVERSE:
             self.fields["plan"] = forms.ChoiceField(
                 label="Plan",
@@ -145,6 +146,10 @@ class AddKeyForm(KeySettingsForm):
 
     def __init__(self, *args, provider: str, membership, **kwargs):
         super().__init__(*args, provider=provider, membership=membership, **kwargs)
+        name = ProviderChoice(provider).label
+        self.fields["secret"].error_messages["required"] = (
+            f"Paste the API key from your {name} dashboard."
+        )
         if provider != ProviderChoice.SOUNDPIECE:
             del self.fields["webhook_secret"]
         order = ["label", "secret", "webhook_secret", "plan", "license", "license_upgrade"]
@@ -178,8 +183,12 @@ class ReplaceSecretForm(forms.Form):
     )
 
     def __init__(self, *args, key, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.provider = key.provider
+        self.fields["secret"].error_messages["required"] = (
+            f"Paste the new API key from your {key.get_provider_display()} dashboard."
+        )
         if key.provider != ProviderChoice.SOUNDPIECE:
             del self.fields["webhook_secret"]
             del self.fields["remove_webhook_secret"]

@@ -17,6 +17,7 @@ Summary of the sources:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -416,6 +417,21 @@ def operations_in_bucket(bucket: str) -> list[str]:
     return [name for name, rule in SOUNDVERSE_RULES.items() if bucket in rule.buckets]
 
 
+VERSIONED = re.compile(r"^(?P<base>.+)_(?P<version>v\d+)$")
+
+
+def bucket_filter(bucket: str) -> Q:
+    """Jobs counted in ``bucket``: by the table's keys, or by a versionless key + version
+    (so "song" with version "v5" or "5" counts like "song_v5")."""
+    condition = Q(operation__in=operations_in_bucket(bucket))
+    for name in operations_in_bucket(bucket):
+        match = VERSIONED.match(name)
+        if match:
+            version = match.group("version")
+            condition |= Q(operation=match.group("base"), version__in=(version, version[1:]))
+    return condition
+
+
 # --- Estimates ------------------------------------------------------------------------------
 class LicenseNotGranted(ValueError):
     """The job asked for a license the key's plan does not give."""
@@ -575,7 +591,7 @@ def soundverse_limits(key, buckets: tuple[str, ...], now=None) -> tuple[Limit, .
     if counted:
         aggregates = {}
         for bucket in counted:
-            operations = Q(operation__in=operations_in_bucket(bucket))
+            operations = bucket_filter(bucket)
             aggregates[f"{bucket}__hour"] = Count(
                 "id", filter=operations & Q(created_at__gte=hour_start)
             )

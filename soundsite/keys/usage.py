@@ -90,6 +90,8 @@ class Row:
 
     @property
     def spend_label(self) -> str:
+        if not self.spend and self.unpriced:
+            return "—"  # only jobs without a published price (e.g. Soundpiece)
         return format_usd(self.spend)
 
 
@@ -220,37 +222,29 @@ def build_report(membership: Membership, params, *, tables: bool = True) -> Repo
     report.by_month = [
         _row(row["period"].strftime("%B %Y"), row) for row in reversed(months) if row["period"]
     ]
+    providers = dict(ProviderChoice.choices)
     report.by_provider = [
-        _row(
-            ProviderChoice(row["provider"]).label
-            if row["provider"] in ProviderChoice.values
-            else row["provider"],
-            row,
-        )
+        _row(providers.get(row["provider"], row["provider"]), row)
         for row in _aggregate(jobs, "provider")
     ]
-    names = {m.user_id: m.user for m in members}
-    report.by_member = sorted(
-        (
-            _row(
-                names[row["created_by"]].name if row["created_by"] in names else "Former member",
-                row,
-                extra=names[row["created_by"]].email if row["created_by"] in names else "",
-            )
-            for row in _aggregate(jobs, "created_by")
-        ),
-        key=lambda r: (-r.spend, -r.jobs, r.label),
+    people = {m.user_id: m.user for m in members}
+    report.by_member = _ranked(
+        _row(people[row["created_by"]].name, row, extra=people[row["created_by"]].email)
+        if row["created_by"] in people
+        else _row("Former member", row)
+        for row in _aggregate(jobs, "created_by")
     )
-    key_names = {k.pk: k for k in keys}
-    report.by_key = sorted(
-        (
-            _row(_key_name(key_names[row["key"]]) if row["key"] in key_names else "No key", row)
-            for row in _aggregate(jobs, "key")
-        ),
-        key=lambda r: (-r.spend, -r.jobs, r.label),
+    key_names = {k.pk: _key_name(k) for k in keys}
+    report.by_key = _ranked(
+        _row(key_names.get(row["key"], "No key"), row) for row in _aggregate(jobs, "key")
     )
-    report.chart = _chart(jobs, month)
+    report.chart = _chart(jobs, month, monthly=months)
     return report
+
+
+def _ranked(rows) -> list[Row]:
+    """The biggest spenders first, then the busiest."""
+    return sorted(rows, key=lambda r: (-r.spend, -r.jobs, r.label))
 
 
 def _month_start(month: date) -> datetime:
@@ -262,7 +256,7 @@ def _next_month(month: date) -> datetime:
     return timezone.make_aware(datetime(year, number, 1))
 
 
-def _chart(jobs, month: date | None) -> Chart:
+def _chart(jobs, month: date | None, monthly=None) -> Chart:
     """Estimated spend per month (the last 12), or per day when one month is chosen."""
     if month:
         rows = _aggregate(jobs.annotate(period=TruncDay("created_at")), "period")
@@ -272,7 +266,9 @@ def _chart(jobs, month: date | None) -> Chart:
         labels = [(str(p.day), f"{p.day} {p:%B %Y}") for p in periods]
         title = f"Estimated spend per day, {month.strftime('%B %Y')}"
     else:
-        rows = _aggregate(jobs.annotate(period=TruncMonth("created_at")), "period")
+        rows = monthly
+        if rows is None:
+            rows = _aggregate(jobs.annotate(period=TruncMonth("created_at")), "period")
         found = {row["period"].date(): row for row in rows if row["period"]}
         today = timezone.localdate()
         periods = []

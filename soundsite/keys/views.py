@@ -80,16 +80,12 @@ def keys_list(request):
 def _license_context(provider, plan_id, upgraded, selected, errors=None):
     """What the license chooser shows: each license, whether the plan gives it, its summary."""
     plan = plans.get_plan(provider, plan_id)
-    ids = (
-        plans.SOUNDPIECE_LICENSES
-        if provider == ProviderChoice.SOUNDPIECE
-        else (plans.SOUNDVERSE_LICENSES)
-    )
-    granted = (
-        plans.granted_licenses(provider, plan_id, upgraded)
-        if plan or (provider == ProviderChoice.SOUNDPIECE)
-        else ids
-    )
+    if provider == ProviderChoice.SOUNDPIECE:
+        ids = granted = plans.SOUNDPIECE_LICENSES
+    else:
+        ids = plans.SOUNDVERSE_LICENSES
+        # Until a plan is chosen nothing is marked as missing from it.
+        granted = plans.granted_licenses(provider, plan_id, upgraded) if plan else ids
     if plan and not plan.pay_as_you_go and not selected:
         selected = plan.default_license
     return {
@@ -172,7 +168,6 @@ def key_license_options(request, provider):
     context = _license_context(
         provider, request.GET.get("plan", ""), upgraded, request.GET.get("license", "")
     )
-    context["show_upgrade"] = provider == ProviderChoice.SOUNDVERSE
     return render(request, "keys/key_form.html#license-field", context)
 
 

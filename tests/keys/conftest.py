@@ -58,3 +58,9 @@ def fake_provider(monkeypatch):
     controller = FakeProvider()
     monkeypatch.setattr(checks, "client_factory", controller.client)
     return controller
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # The personas are made with passwords; a fast hasher keeps these tests quick.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -330,3 +330,11 @@ def test_format_usd():
     assert plans.format_usd(D("2.1")) == "$2.10"
     assert plans.format_usd(D("0")) == "$0.00"
     assert plans.format_usd(None) == "not published"
+
+
+def test_versionless_operation_names_are_counted_too(workspace, member):
+    key = make_key(workspace, member)
+    make_job(workspace, member, key, operation="song", version="v5")
+    make_job(workspace, member, key, operation="song", version="4")
+    make_job(workspace, member, key, operation="music", version="v5")  # another bucket
+    assert plans.estimate(key, "song", "v5").hour_left == 13
