@@ -130,6 +130,7 @@ def make_track(
 
 
 def make_stems(parent, kinds=("vocals", "drums", "bass", "other")) -> list:
+    """Stems as the studio would file them: children of ``parent``, as long as it is."""
     return [
         make_track(
             parent.workspace,
@@ -139,6 +140,7 @@ def make_stems(parent, kinds=("vocals", "drums", "bass", "other")) -> list:
             relation="stem",
             task="stems",
             stem_kind=kind,
+            seconds=round(parent.duration, 3),
             frequency=220.0 + 110 * index,
         )
         for index, kind in enumerate(kinds)

@@ -29,7 +29,7 @@ from django.utils.http import content_disposition_header
 CHUNK_SIZE = 1024 * 1024
 MAX_RANGE_HEADER = 200
 
-_BYTE_RANGE = re.compile(r"^(\d*)-(\d*)$")
+_BYTE_RANGE = re.compile(r"^([0-9]*)-([0-9]*)$")
 
 
 class Unsatisfiable(Exception):

@@ -40,6 +40,7 @@ FILTER_FIELDS = (
     "favourites",
     "stems",
     "uploads",
+    "with_stems",
 )
 
 
@@ -62,6 +63,11 @@ class LibraryFilters(forms.Form):
     favourites = forms.BooleanField(label="My favourites", required=False)
     stems = forms.BooleanField(label="Has stems", required=False)
     uploads = forms.BooleanField(label="Uploads", required=False)
+    with_stems = forms.BooleanField(
+        label="Show stems",
+        required=False,
+        help_text="Stems are listed under the track they were split from; tick to list them too.",
+    )
     sort = forms.ChoiceField(
         label="Sort",
         required=False,
@@ -89,7 +95,7 @@ class LibraryFilters(forms.Form):
         """The valid filters only: a bad value is reported beside its field and ignored."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        return {name: data[name] for name in FILTER_FIELDS if data.get(name) not in (None, "")}
+        return {name: data[name] for name in FILTER_FIELDS if data.get(name) not in (None, "", False)}
 
     @property
     def sort_key(self) -> str:
@@ -125,6 +131,11 @@ def library_tracks(workspace, user, filters: dict, sort: str = "new"):
         tracks = tracks.filter(Exists(_stems_of(OuterRef("pk"))))
     if filters.get("uploads"):
         tracks = tracks.filter(relation=Relation.UPLOAD)
+    if not filters.get("with_stems") and filters.get("task") != "stems":
+        # A stem is reached from its track's page; listed alone it would crowd the library.
+        tracks = tracks.exclude(
+            relation=Relation.STEM, parent__isnull=False, parent__deleted_at__isnull=True
+        )
     return annotate_for_list(tracks, user).order_by(*SORTS.get(sort, SORTS["new"])[1])
 
 

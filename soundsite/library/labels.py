@@ -54,8 +54,9 @@ def provider_label(provider: str) -> str:
 def license_name(snapshot: dict | None) -> str:
     """The license's display name from a track's snapshot, or '' when there is none."""
     snapshot = snapshot or {}
-    value = snapshot.get("license_label") or snapshot.get("license") or ""
-    return str(value).replace("_", " ").strip()
+    value = str(snapshot.get("license_label") or snapshot.get("license") or "")
+    value = value.replace("_", " ").strip()
+    return value[:1].upper() + value[1:]
 
 
 def plan_name(snapshot: dict | None) -> str:

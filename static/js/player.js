@@ -787,6 +787,7 @@
   }
 
   window.soundsitePlayer = player;
+  document.documentElement.classList.add("has-js");
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
