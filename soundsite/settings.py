@@ -216,6 +216,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 100, minimum=1) * 1024 * 1024
 
+# --- Library --------------------------------------------------------------------------------
+# Deleted tracks stay in "Recently deleted" this long before their files are removed for good.
+TRACK_RETENTION_DAYS = env_int("TRACK_RETENTION_DAYS", 30, minimum=1)
+# A ZIP export larger than this is refused with a message (the stream itself is constant memory).
+EXPORT_MAX_BYTES = env_int("EXPORT_MAX_MB", 4096, minimum=1) * 1024 * 1024
+# Wrong share-link passwords allowed per link and visitor address before a pause.
+SHARE_PASSWORD_ATTEMPTS = env_int("SHARE_PASSWORD_ATTEMPTS", 5, minimum=1)
+SHARE_PASSWORD_WINDOW = env_int("SHARE_PASSWORD_WINDOW", 15 * 60, minimum=1)
+LIBRARY_PAGE_SIZE = env_int("LIBRARY_PAGE_SIZE", 50, minimum=1)
+
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soundsite <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
