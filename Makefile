@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py bootstrap_demo
-	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+	PUBLIC_BASE_URL="$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium for the browser tests (Playwright drives it by its path).
 chromium:

@@ -1,11 +1,12 @@
 """Forms for accounts and workspaces. Errors are written for people, not programmers."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from soundsite.accounts import throttle
-from soundsite.accounts.members import EXPIRY_CHOICES
+from soundsite.accounts.members import expiry_choices
 from soundsite.accounts.models import Role, User, Workspace
 
 SHARE_LIFETIME_CHOICES = [(1, "1 day"), (7, "7 days"), (30, "30 days"), (0, "Never expire")]
@@ -18,12 +19,18 @@ class SignInForm(forms.Form):
     """E-mail and password, with failed attempts throttled per account and per address."""
 
     email = forms.EmailField(
-        label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+        label="E-mail",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter a whole e-mail address, like name@agency.com.",
+        },
     )
     password = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password."},
     )
 
     def __init__(self, request, *args, **kwargs):
@@ -65,16 +72,25 @@ class NewPasswordMixin:
 
 class SignUpForm(NewPasswordMixin, forms.Form):
     name = forms.CharField(
-        label="Your name", max_length=80, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label="Your name",
+        max_length=80,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Enter your name, so teammates know who you are."},
     )
     email = forms.EmailField(
-        label="Work e-mail", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label="Work e-mail",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        error_messages={
+            "required": "Enter your e-mail address.",
+            "invalid": "Enter a whole e-mail address, like name@agency.com.",
+        },
     )
     password = forms.CharField(
         label="Password",
         strip=False,
         help_text="At least 8 characters; not a common word or only numbers.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Choose a password."},
     )
 
     def __init__(self, *args, invitation=None, **kwargs):
@@ -133,6 +149,13 @@ class ProfileForm(forms.ModelForm):
         model = User
         fields = ["display_name", "email"]
         labels = {"display_name": "Your name", "email": "E-mail"}
+        error_messages = {
+            "display_name": {"required": "Enter your name, so teammates know who you are."},
+            "email": {
+                "required": "Enter your e-mail address.",
+                "invalid": "Enter a whole e-mail address, like name@agency.com.",
+            },
+        }
         widgets = {
             "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "email": forms.EmailInput(attrs={"autocomplete": "email"}),
@@ -181,6 +204,7 @@ class PasswordForm(PasswordChangeForm):
             "new_password1"
         ].help_text = "At least 8 characters; not a common word or only numbers."
         self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
         self.error_messages = {
             **self.error_messages,
             "password_incorrect": "That is not your current password. Try again.",
@@ -202,6 +226,7 @@ class ResetPasswordForm(SetPasswordForm):
             "new_password1"
         ].help_text = "At least 8 characters; not a common word or only numbers."
         self.fields["new_password2"].label = "New password again"
+        self.fields["new_password2"].help_text = ""
         self.error_messages = {
             **self.error_messages,
             "password_mismatch": "The two passwords differ. Type the same one twice.",
@@ -213,7 +238,13 @@ class WorkspaceForm(forms.ModelForm):
         model = Workspace
         fields = ["name"]
         labels = {"name": "Workspace name"}
-        help_texts = {"name": "Usually your agency or team, e.g. “Northlight Studio”."}
+        help_texts = {"name": "Usually your agency or team, e.g. “Harbour Lane Creative”."}
+        error_messages = {
+            "name": {
+                "required": "Give the workspace a name.",
+                "max_length": "Keep the name under %(limit_value)d characters.",
+            }
+        }
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -241,9 +272,9 @@ def _role_field(roles):
 def _expiry_field():
     return forms.TypedChoiceField(
         label="Invitation expires after",
-        choices=EXPIRY_CHOICES,
+        choices=expiry_choices(),
         coerce=int,
-        initial=7,
+        initial=settings.INVITATION_DAYS,
     )
 
 
@@ -263,6 +294,10 @@ class InviteEmailForm(InviteLinkForm):
     email = forms.EmailField(
         label="E-mail address",
         widget=forms.EmailInput(attrs={"autocomplete": "off", "placeholder": "name@agency.com"}),
+        error_messages={
+            "required": "Enter the e-mail address of the person to invite.",
+            "invalid": "Enter a whole e-mail address, like name@agency.com.",
+        },
     )
 
     field_order = ["email", "role", "expires_in"]

@@ -19,7 +19,11 @@ from django.utils import timezone
 from soundsite.accounts.access import require_role
 from soundsite.accounts.models import Invitation, Membership, Role, Workspace
 
-EXPIRY_CHOICES = [(1, "1 day"), (7, "7 days"), (30, "30 days")]
+
+def expiry_choices() -> list[tuple[int, str]]:
+    """How long an invitation may last: 1, 7 or 30 days, plus the configured default."""
+    days = sorted({1, 7, 30, settings.INVITATION_DAYS})
+    return [(n, "1 day" if n == 1 else f"{n} days") for n in days]
 
 
 class RuleError(Exception):

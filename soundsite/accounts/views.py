@@ -17,7 +17,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.timesince import timeuntil
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -47,6 +46,7 @@ from soundsite.accounts.forms import (
     WorkspaceSettingsForm,
 )
 from soundsite.accounts.models import ROLE_HELP, Invitation, Membership, Role, User, Workspace
+from soundsite.accounts.templatetags.humantime import from_now
 
 log = logging.getLogger(__name__)
 
@@ -421,8 +421,10 @@ def _send_invitation(request, invitation) -> None:
             "Copy its link from the list below and send it yourself.",
         )
         return
-    left = timeuntil(invitation.expires_at, depth=1)
-    messages.success(request, f"Invitation sent to {invitation.email}. It works for {left}.")
+    messages.success(
+        request,
+        f"Invitation sent to {invitation.email}. It expires {from_now(invitation.expires_at)}.",
+    )
 
 
 @require_POST
@@ -551,6 +553,8 @@ def invitation(request, token):
         return refusal
     if not request.user.is_authenticated:
         if request.method == "POST":
+            if request.htmx:
+                raise PermissionDenied("Your session has ended. Sign in again.")
             return redirect_to_login(request.path)
         return render(request, "accounts/invitation.html", {"invitation": invitation})
 
