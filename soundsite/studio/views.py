@@ -3,9 +3,10 @@ import uuid
 
 from django import forms
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -14,7 +15,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from soundsite.accounts.access import require_role, workspace_required
 from soundsite.accounts.models import Role
+from soundsite.accounts.views import workspace_has_provider_key
 from soundsite.keys.access import usable_keys
+from soundsite.lib.ranged import ranged_file_response
 from soundsite.library.models import Track
 from soundsite.studio import cards, inputs, labels, pipeline
 from soundsite.studio import forms as forms_
@@ -199,6 +202,7 @@ def studio_home(request):
         "section": "studio",
         "tiles": task_tiles(membership, keys),
         "has_keys": bool(keys),
+        "workspace_has_keys": bool(keys) or workspace_has_provider_key(request.workspace),
         "can_make": membership.can_edit,
         "sandbox_enabled": settings.SANDBOX_ENABLED,
         "recent_cards": [card_html(job) for job in recent[:RECENT_JOBS]],
@@ -405,8 +409,21 @@ def input_file(request, token, name):
     track = Track.objects.filter(code=code, deleted_at=None).first()
     if track is None or not track.file:
         raise Http404("This file is gone.")
-    response = FileResponse(track.file.open("rb"), content_type=track.content_type)
-    response["Content-Disposition"] = f'inline; filename="{inputs.url_file_name(track)}"'
-    response["Cache-Control"] = "private, no-store"
+    content_type = track.content_type
+    if not content_type.startswith("audio/"):
+        content_type = "application/octet-stream"  # never rendered by a browser
+    try:
+        response = ranged_file_response(
+            request,
+            default_storage,
+            track.file.name,
+            content_type=content_type,
+            size=track.bytes,
+            etag=track.sha256,
+            filename=inputs.url_file_name(track),
+            cache_control="private, no-store",
+        )
+    except FileNotFoundError:
+        raise Http404("This file is gone.") from None
     response["X-Robots-Tag"] = "noindex"
     return response

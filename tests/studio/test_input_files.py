@@ -160,3 +160,11 @@ def test_the_picker_checks_access(client, viewer, library_track):
     client.force_login(viewer)
     assert client.get("/studio/tracks/pick/?field=source").status_code == 200
     assert client.post("/studio/tracks/pick/?field=source").status_code == 405
+
+
+def test_providers_may_fetch_part_of_the_file(client, library_track):
+    path = path_of(inputs.track_url(library_track))
+    response = client.get(path, headers={"Range": "bytes=0-9"})
+    assert response.status_code == 206
+    assert b"".join(response.streaming_content) == library_track.file.open("rb").read()[:10]
+    assert response["Content-Range"] == f"bytes 0-9/{library_track.bytes}"
