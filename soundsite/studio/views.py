@@ -309,7 +309,8 @@ def _task_form(request, task):
         template = "studio/task.html#task-form" if request.htmx else "studio/task.html"
         return render(request, template, context, status=200 if request.htmx else 400)
     job = create_job_from_form(request, form)
-    return job_started(request, task, offers, job, page)
+    # form.data shows kept uploads as library tracks, ready for another go.
+    return job_started(request, task, offers, job, page, data=form.data)
 
 
 def job_for_token(request, token) -> Job | None:
@@ -327,35 +328,43 @@ def create_job_from_form(request, form) -> Job:
     operation, key = form.chosen_operation, form.chosen_key
     params = form.wire_parameters()
     outlook = forms_.outlook(key, operation, form.license_id, params)
-    token = form.cleaned_data.get("form_token")
+    fields = dict(
+        workspace=request.workspace,
+        created_by=request.user,
+        key=key,
+        provider=str(operation.provider),
+        operation=operation.key,
+        version=operation.version,
+        task=form.task,
+        title=form.job_title(),
+        parameters=params,
+        inputs=form.inputs(),
+        source_track=form.source_track(),
+        license_snapshot=forms_.license_snapshot(key, form.license_id),
+        estimated_cost=outlook.cost,
+        form_token=form.cleaned_data.get("form_token"),
+    )
     try:
         with transaction.atomic():
-            return pipeline.create_job(
-                workspace=request.workspace,
-                created_by=request.user,
-                key=key,
-                provider=str(operation.provider),
-                operation=operation.key,
-                version=operation.version,
-                task=form.task,
-                title=form.job_title(),
-                parameters=params,
-                inputs=form.inputs(),
-                source_track=form.source_track(),
-                license_snapshot=forms_.license_snapshot(key, form.license_id),
-                estimated_cost=outlook.cost,
-                form_token=token,
-            )
+            return pipeline.create_job(**fields)
     except IntegrityError:
-        # The same form arrived twice at once; the first one made the job.
-        return Job.objects.get(workspace=request.workspace, form_token=token)
+        pass
+    # The same form arrived twice at once and the first one made the job; or, absurdly, a
+    # teammate sent a token already used, which then simply does not count as a token.
+    existing = Job.objects.filter(
+        workspace=request.workspace, form_token=fields["form_token"]
+    ).first()
+    if existing is not None and existing.created_by_id == request.user.pk:
+        return existing
+    fields["form_token"] = None
+    return pipeline.create_job(**fields)
 
 
-def job_started(request, task, offers, job, page):
+def job_started(request, task, offers, job, page, data=None):
     """After Generate: htmx gets a fresh form and the new card; a browser goes to Jobs."""
     if not request.htmx:
         return redirect(reverse("jobs") + f"#job-{job.code}")
-    initial = values_of(request.POST)
+    initial = values_of(data if data is not None else request.POST)
     initial.pop("form_token", None)
     form = build_form(request, task, offers, initial=initial)
     context = form_context(request, task, form, started=job, started_card=card_html(job), **page)

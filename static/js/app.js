@@ -129,11 +129,17 @@
     toast.appendChild(link);
     toastArea().appendChild(toast);
     setTimeout(function () { toast.remove(); }, 8000);
+    resetTitle();
   }
 
+  // The title goes back once someone has had the page in front of them for a while.
   function resetTitle() {
     if (unseen && document.visibilityState === "visible") {
-      setTimeout(function () { document.title = originalTitle; unseen = 0; }, 4000);
+      setTimeout(function () {
+        if (document.visibilityState !== "visible") return;
+        document.title = originalTitle;
+        unseen = 0;
+      }, 10000);
     }
   }
   document.addEventListener("visibilitychange", resetTitle);

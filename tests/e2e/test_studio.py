@@ -129,3 +129,39 @@ def test_a_missing_field_is_explained_beside_it(browser, server, producer):
     assert "lyrics" in page.locator(".has-error").first.inner_text().lower() or error.is_visible()
     assert not Job.objects.exists()
     shoot(page, "song-errors-desktop")
+
+
+def test_a_finished_job_changes_the_title_and_shows_a_notice(browser, server, producer):
+    from soundsite.studio import cards
+
+    key = producer.memberships.get().workspace.provider_keys.get()
+    job = Job.objects.create(
+        workspace=key.workspace,
+        created_by=producer,
+        key=key,
+        provider="soundpiece",
+        operation="create.new_fx",
+        task="sound_effect",
+        title="Door creak",
+        state="running",
+        stage="The provider is working on it",
+        progress=40,
+    )
+    cards.publish(job)
+    page = signed_in_page(browser, server, producer, 1280, 900)
+    page.goto(server.url + "/studio/sound_effect/")
+    card = page.locator(f"#job-{job.code}")
+    assert card.get_attribute("data-state") == "running"
+    page.wait_for_selector(".job-tray.is-busy", timeout=10_000)
+
+    Job.objects.filter(pk=job.pk).update(state="ready", stage="", progress=100)
+    job.refresh_from_db()
+    cards.publish(job)
+    page.wait_for_selector(f"#job-{job.code}[data-state='ready']", timeout=10_000)
+    toast = page.locator(".toast")
+    toast.wait_for(state="visible", timeout=5_000)
+    assert "Ready: Door creak" in toast.inner_text()
+    assert page.title().startswith("✓ Ready: Door creak")
+    # A finished card no longer polls.
+    assert card.get_attribute("hx-trigger") is None
+    shoot(page, "job-finished-desktop")

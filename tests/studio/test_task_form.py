@@ -535,12 +535,14 @@ def test_a_form_token_of_another_member_is_not_theirs(client, owner, teammate, s
     data = {"operation": "soundpiece:create.new_fx", "prompt": "creak", "duration": "2"}
     client.force_login(owner)
     client.post("/studio/sound_effect/", data | {"form_token": token})
+    owners_job = Job.objects.get()
     client.force_login(teammate)
     response = client.post("/studio/sound_effect/", data | {"form_token": token})
-    # The teammate's post does not reveal or reuse the owner's job.
-    assert Job.objects.count() == 1
-    assert response.status_code == 302
-    assert str(Job.objects.get().code) in response["Location"]
+    # The teammate gets a job of their own; the owner's job is neither reused nor revealed.
+    assert Job.objects.count() == 2
+    teammates_job = Job.objects.exclude(pk=owners_job.pk).get()
+    assert teammates_job.created_by == teammate
+    assert response["Location"] == f"/jobs/#job-{teammates_job.code}"
 
 
 def test_the_generate_button_shows_it_started(client, owner, sp_key):
@@ -651,3 +653,18 @@ def test_posts_need_the_csrf_token(owner, sp_key):
     data = {"operation": "soundpiece:create.new_fx", "prompt": "creak", "duration": "2"}
     assert client.post("/studio/sound_effect/", data).status_code == 403
     assert not Job.objects.exists()
+
+
+def test_two_identical_posts_at_once_still_make_one_job(client, owner, sp_key, monkeypatch):
+    from soundsite.studio import views
+
+    # Both requests pass the early check before either has written its job: the database's
+    # unique token decides, and the second request answers with the first one's job.
+    monkeypatch.setattr(views, "job_for_token", lambda request, token: None)
+    client.force_login(owner)
+    data = {"operation": "soundpiece:create.new_fx", "prompt": "creak", "duration": "2"}
+    data["form_token"] = str(uuid.uuid4())
+    first = client.post("/studio/sound_effect/", data)
+    second = client.post("/studio/sound_effect/", data)
+    assert Job.objects.count() == 1
+    assert first["Location"] == second["Location"]

@@ -185,3 +185,13 @@ def test_viewers_cannot_upload(client, viewer, sp_key):
     )
     assert response.status_code == 403
     assert not Track.objects.exists()
+
+
+def test_after_an_htmx_submit_the_upload_is_offered_from_the_library(client, member):
+    data = STEMS | {"source__file": upload("Take two.flac", audio_bytes())}
+    response = client.post("/studio/stems/", data, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    track = Track.objects.get()
+    body = response.content.decode()
+    assert re.search(r'name="source" value="library" checked', body)
+    assert re.search(rf'name="source__track" value="{track.code}" checked', body)
