@@ -4,6 +4,7 @@ Each test goes down to audio bytes that decode, and counts the POSTs the sandbox
 a Soundverse POST that reached the server is never sent again.
 """
 
+import asyncio
 import re
 import time
 from decimal import Decimal
@@ -379,3 +380,28 @@ class TestInputErrors:
         assert caught.value.fields == {
             "song_reference_url": "This recording must be 10 to 350 seconds long."
         }
+
+
+def test_many_streams_are_held_at_once():
+    # Each stream waits on its timeline with asyncio.sleep, not a thread: thirty jobs of one
+    # second each finish in about one second, not thirty. (No plan: no hourly limit.)
+    account = new_account(processing_seconds=1.0, output_seconds=0.5)
+    with pytest.raises(OperationFailed):
+        poll(account, "song_v7", "0" * 24)  # warm up
+
+    async def go():
+        transport = StreamingASGITransport(_app())
+        async with sandbox_client(account, transport=transport) as client:
+            jobs = [
+                client.submit("song_v7", {"prompt": f"take {n}"}, idempotency_key=str(n))
+                for n in range(30)
+            ]
+            return await asyncio.gather(*jobs)
+
+    started = time.monotonic()
+    results = run(go())
+    elapsed = time.monotonic() - started
+    assert len({r.remote_id for r in results}) == 30
+    assert all(len(r.outputs) == 2 for r in results)
+    assert elapsed < 15, elapsed  # one after another would take over 30 s
+    assert posts(account) == 30
