@@ -95,7 +95,9 @@ class LibraryFilters(forms.Form):
         """The valid filters only: a bad value is reported beside its field and ignored."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        return {name: data[name] for name in FILTER_FIELDS if data.get(name) not in (None, "", False)}
+        return {
+            name: data[name] for name in FILTER_FIELDS if data.get(name) not in (None, "", False)
+        }
 
     @property
     def sort_key(self) -> str:

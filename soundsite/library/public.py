@@ -35,6 +35,11 @@ def unavailable(request, status: int):
     return _private(render(request, "library/public/unavailable.html", status=status))
 
 
+def no_such_link(request):
+    """Any other address under /s/: the same polite page as an unknown token."""
+    return unavailable(request, 404)
+
+
 def _is_member_of(request, share) -> bool:
     return (
         request.user.is_authenticated

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from django.db import connections
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 FTS_TABLE = "library_track_fts"
@@ -28,18 +28,52 @@ MAX_WORD_LENGTH = 40
 # Letters and digits only: punctuation splits words, exactly as both indexes tokenise.
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
-POSTGRES_VECTOR = (
-    "to_tsvector('simple'::regconfig, "
-    + " || ' ' || ".join(
-        f"coalesce(library_track.{field}::text, '')"
-        if field == "tags"
-        else f"coalesce({field}, '')"
-        for field in FIELDS
-    )
-    + ")"
+# The index expression; queries build the same expression with qualified columns (below),
+# which PostgreSQL matches to this index because both parse to the same expression tree.
+POSTGRES_INDEX_VECTOR = (
+    "to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' || coalesce(prompt, '') "
+    "|| ' ' || coalesce(lyrics, '') || ' ' || coalesce(tags::text, ''))"
 )
-# The index expression must not qualify column names; the query's may.
-POSTGRES_INDEX_VECTOR = POSTGRES_VECTOR.replace("library_track.", "")
+
+
+class _Document(Func):
+    """``to_tsvector`` of a track's four text fields, exactly as the GIN index has it."""
+
+    def __init__(self):
+        super().__init__(F("title"), F("prompt"), F("lyrics"), F("tags"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        parts, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        title, prompt, lyrics, tags = parts
+        sql = (
+            f"to_tsvector('simple'::regconfig, coalesce({title}, '') || ' ' || "
+            f"coalesce({prompt}, '') || ' ' || coalesce({lyrics}, '') || ' ' || "
+            f"coalesce(({tags})::text, ''))"
+        )
+        return sql, params
+
+
+class _Matches(Func):
+    """``document @@ to_tsquery('simple', query)``, usable directly in ``filter()``."""
+
+    output_field = BooleanField()
+
+    def __init__(self, query: str):
+        super().__init__(_Document(), Value(query))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        document, query = self.get_source_expressions()
+        document_sql, document_params = compiler.compile(document)
+        query_sql, query_params = compiler.compile(query)
+        return (
+            f"{document_sql} @@ to_tsquery('simple'::regconfig, {query_sql})",
+            [*document_params, *query_params],
+        )
+
 
 SQLITE_TRIGGERS = {
     "library_track_fts_insert": """
@@ -83,14 +117,7 @@ def matching(queryset: QuerySet, query: str) -> QuerySet:
         sql = "SELECT rowid FROM library_track_fts WHERE library_track_fts MATCH %s"
         return queryset.filter(id__in=RawSQL(sql, [expression]))  # noqa: S611
     if vendor == "postgresql":
-        expression = " & ".join(f"{term}:*" for term in terms)
-        return queryset.filter(
-            RawSQL(  # noqa: S611 - the words travel as a parameter
-                f"{POSTGRES_VECTOR} @@ to_tsquery('simple'::regconfig, %s)",
-                [expression],
-                output_field=BooleanField(),
-            )
-        )
+        return queryset.filter(_Matches(" & ".join(f"{term}:*" for term in terms)))
     condition = Q()
     for term in terms:
         condition &= (

@@ -22,7 +22,9 @@ from soundsite.library.sharing import ShareForm, create_share
 
 
 def _share_form_page(request, *, track=None, collection=None):
-    form = ShareForm(request.POST or None, workspace=request.workspace)
+    form = ShareForm(
+        request.POST if request.method == "POST" else None, workspace=request.workspace
+    )
     if request.method == "POST" and form.is_valid():
         share = create_share(
             request.workspace, request.user, form.cleaned_data, track=track, collection=collection

@@ -40,8 +40,8 @@ class UploadForm(forms.Form):
 def title_from_file_name(name: str) -> str:
     """The last part of whatever path the browser sent, without its extension."""
     base = re.split(r"[\\/]", name or "")[-1]
-    stem, _, _ = base.rpartition(".") if "." in base.strip(".") else (base, "", "")
-    title = safe_name(stem)
+    stem, dot, _ = base.rpartition(".")
+    title = safe_name(stem if dot and stem else base)
     return "Uploaded audio" if title == "Track" else title
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from soundsite.library import (
     collection_views,
@@ -51,5 +51,6 @@ urlpatterns = [
     path("s/<str:token>/peaks/<uuid:code>/", public.share_peaks, name="share_peaks"),
     path("s/<str:token>/download/<uuid:code>/", public.share_download, name="share_download"),
     path("s/<str:token>/download/", public.share_download_all, name="share_download_all"),
+    re_path(r"^s/", public.no_such_link),
     path("verify/<str:sha256>/", views.verify, name="verify"),
 ]

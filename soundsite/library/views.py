@@ -56,7 +56,7 @@ def library(request):
     return render_library(request)
 
 
-def render_library(request, *, status: int = 200, upload_form=None):
+def render_library(request, *, status: int = 200, upload_form=None, upload_error: str = ""):
     form = browse.LibraryFilters(
         request.GET,
         licenses=browse.license_options(request.workspace),
@@ -79,7 +79,8 @@ def render_library(request, *, status: int = 200, upload_form=None):
         "chips": browse.active_chips(form, request.GET),
         "collections": _collections_menu(request),
         "upload_form": upload_form or UploadForm(),
-        "upload_open": upload_form is not None,
+        "upload_open": upload_form is not None or bool(upload_error),
+        "upload_error": upload_error,
         "upload_limit": settings.UPLOAD_MAX_BYTES,
     }
     template = "library/library.html"
@@ -359,9 +360,7 @@ def _upload(request, too_large: str):
 
 
 def _upload_refused(request, message: str, status: int):
-    form = UploadForm()
-    form.add_error(None, message)
-    return render_library(request, status=status, upload_form=form)
+    return render_library(request, status=status, upload_error=message)
 
 
 @require_GET

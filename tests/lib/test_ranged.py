@@ -182,7 +182,8 @@ def test_reads_in_bounded_chunks(tmp_path, monkeypatch):
     assert b"".join(chunks) == DATA[5:9005]
 
 
-def test_closes_the_file_when_the_client_goes_away(tmp_path):
+def test_closes_the_file_when_the_client_goes_away(tmp_path, db):
+    # response.close() sends request_finished, which touches the database connection.
     store = FileSystemStorage(location=tmp_path)
     store.save("tracks/w/a.flac", ContentFile(DATA))
     response = _get(store)
