@@ -1,7 +1,9 @@
 """Shared fixtures: the three personas and a few small factories."""
 
+import uuid
+
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 from tests.factories import make_member, make_user, make_workspace
 
@@ -24,9 +26,29 @@ def _plain_static_and_clean_cache(settings, tmp_path):
         settings.MEDIA_ROOT = tmp_path / "media"
     # Tests deliver sandbox webhooks by calling deliver_due_webhooks(), never from a thread.
     settings.SANDBOX_WEBHOOK_DISPATCHER = False
-    cache.clear()
+    # Each test gets a cache of its own. Emptying the shared one instead (cache.clear()) would
+    # also empty it under a test running in a parallel worker: the file cache is one directory
+    # and Redis's clear() flushes the whole database.
+    default = dict(settings.CACHES["default"])
+    if default["BACKEND"].endswith("FileBasedCache"):
+        default["LOCATION"] = str(tmp_path / "cache")
+    else:
+        default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {**settings.CACHES, "default": default}
     yield
-    cache.clear()
+    if "KEY_PREFIX" in default:
+        _delete_prefixed_keys(default["KEY_PREFIX"])
+
+
+def _delete_prefixed_keys(prefix):
+    backend = caches["default"]
+    client = getattr(getattr(backend, "_cache", None), "get_client", None)
+    if client is None:
+        return
+    redis = client(write=True)
+    keys = list(redis.scan_iter(match=f"{prefix}:*"))
+    if keys:
+        redis.delete(*keys)
 
 
 # A fixed encryption key keeps tests away from the key file under VAR_DIR.

@@ -58,10 +58,12 @@ class Problems:
 
 
 @pytest.fixture(scope="session")
-def _media_url_for_the_live_server():
+def _media_url_for_the_live_server(django_db_setup):
     # Settings leave MEDIA_URL unset on purpose (media is served only by views that check
     # access), but Django's live server wraps itself in a media handler that needs a string.
-    # Give it a prefix that no page links to, only while the server starts.
+    # Give it a prefix that no page links to, only while the server starts. Depending on the
+    # test database here also makes the server stop (and drop its connections) before the
+    # test database is destroyed.
     from django.conf import settings
 
     saved = settings.MEDIA_URL
@@ -78,21 +80,33 @@ def live_server(_media_url_for_the_live_server, live_server):
     return live_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per test module.
+
+    Not per session: while Playwright runs, its event loop runs in this thread, and database
+    tests that pytest-django orders after the browser tests would then run inside that loop.
+    """
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make chromium`.")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
     # thread with a running loop unless told that this is deliberate (it is, and only in tests).
+    saved = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if saved is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = saved
 
 
 @pytest.fixture
