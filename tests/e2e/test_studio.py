@@ -1,6 +1,7 @@
 """The Studio in a real browser: open it, pick "Make a song", fill the form, press Generate.
 
-Runs headless Chromium (Debian's /usr/bin/chromium) against the live test server. Screenshots
+Uses the shared browser fixtures (tests/e2e/conftest.py: headless Debian Chromium, every console
+error or failed request fails the test). Screenshots
 at desktop and phone width go to ``$E2E_SCREENSHOTS`` when set (for looking at the pages).
 """
 
@@ -12,50 +13,7 @@ import pytest
 from soundsite.studio.models import Job
 from tests.factories import make_key, make_member, make_workspace
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="session")
-def live_media_url():
-    """The live server's media handler cannot start with ``MEDIA_URL = None`` (our setting:
-    media is served only by views), so give it a path nothing uses while the server starts."""
-    from django.conf import settings
-
-    original = settings.MEDIA_URL
-    settings.MEDIA_URL = "/unused-media/"
-    yield
-    settings.MEDIA_URL = original
-
-
-@pytest.fixture
-def server(live_media_url, live_server):
-    return live_server
-
-
-@pytest.fixture
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -66,23 +24,28 @@ def producer(transactional_db):
     return user
 
 
-def signed_in_page(browser, server, user, width, height):
+@pytest.fixture
+def signed_in(new_page, live_server):
+    """A page (from the shared browser fixtures) carrying a session for ``user``."""
     from django.conf import settings
     from django.test import Client
 
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": server.url,
-            }
-        ]
-    )
-    return context.new_page()
+    def open_as(user, width=1280, height=900):
+        client = Client()
+        client.force_login(user)
+        page = new_page({"width": width, "height": height})
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                    "url": live_server.url,
+                }
+            ]
+        )
+        return page
+
+    return open_as
 
 
 def shoot(page, name):
@@ -94,11 +57,10 @@ def shoot(page, name):
 
 @pytest.mark.parametrize("width,height,label", [(1280, 900, "desktop"), (390, 844, "phone")])
 def test_a_producer_makes_a_song_and_sees_its_card(
-    browser, server, producer, settings, width, height, label
+    signed_in, live_server, producer, width, height, label
 ):
-    settings.SANDBOX_WEBHOOK_DISPATCHER = False
-    page = signed_in_page(browser, server, producer, width, height)
-    page.goto(server.url + "/")
+    page = signed_in(producer, width, height)
+    page.goto(live_server.url + "/")
     assert page.get_by_role("heading", name="Studio").is_visible()
     shoot(page, f"studio-home-{label}")
 
@@ -120,9 +82,9 @@ def test_a_producer_makes_a_song_and_sees_its_card(
     assert job.parameters["lyrics"].startswith("[Verse]")
 
 
-def test_a_missing_field_is_explained_beside_it(browser, server, producer):
-    page = signed_in_page(browser, server, producer, 1280, 900)
-    page.goto(server.url + "/studio/song/")
+def test_a_missing_field_is_explained_beside_it(signed_in, live_server, producer):
+    page = signed_in(producer)
+    page.goto(live_server.url + "/studio/song/")
     page.get_by_role("button", name="Generate").click()
     error = page.locator(".field-error").first
     error.wait_for(state="visible", timeout=10_000)
@@ -131,7 +93,7 @@ def test_a_missing_field_is_explained_beside_it(browser, server, producer):
     shoot(page, "song-errors-desktop")
 
 
-def test_a_finished_job_changes_the_title_and_shows_a_notice(browser, server, producer):
+def test_a_finished_job_changes_the_title_and_shows_a_notice(signed_in, live_server, producer):
     from soundsite.studio import cards
 
     key = producer.memberships.get().workspace.provider_keys.get()
@@ -148,8 +110,8 @@ def test_a_finished_job_changes_the_title_and_shows_a_notice(browser, server, pr
         progress=40,
     )
     cards.publish(job)
-    page = signed_in_page(browser, server, producer, 1280, 900)
-    page.goto(server.url + "/studio/sound_effect/")
+    page = signed_in(producer)
+    page.goto(live_server.url + "/studio/sound_effect/")
     card = page.locator(f"#job-{job.code}")
     assert card.get_attribute("data-state") == "running"
     page.wait_for_selector(".job-tray.is-busy", timeout=10_000)
