@@ -130,3 +130,19 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, db):
 def test_it_rejects_post(client, owner):
     client.force_login(owner)
     assert client.post("/").status_code == 405
+
+
+def test_the_top_bar_tray_counts_running_jobs_as_the_page_renders(client, workspace, owner, sp_key):
+    client.force_login(owner)
+    assert b"Jobs idle" in client.get("/").content
+    Job.objects.create(
+        workspace=workspace,
+        created_by=owner,
+        key=sp_key,
+        provider="soundpiece",
+        operation="create.new_fx",
+        task="sound_effect",
+        state="running",
+    )
+    body = client.get("/studio/song/").content.decode()
+    assert 'id="job-tray"' in body and "1 running" in body
