@@ -28,6 +28,8 @@ SECRET_KEY = env_str("SECRET_KEY") or secret_from_file(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
+# The sandbox's Soundpiece stand-in sends its webhooks from a background thread per process.
+SANDBOX_WEBHOOK_DISPATCHER = env_bool("SANDBOX_WEBHOOK_DISPATCHER", True)
 
 # Provider keys (docs/keys.md): encryption keys for stored secrets, the first one current; when
 # empty, a key file under VAR_DIR is used. The other settings are the knobs the provider
@@ -213,6 +215,16 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_MB", 100, minimum=1) * 1024 * 1024
+
+# --- Library --------------------------------------------------------------------------------
+# Deleted tracks stay in "Recently deleted" this long before their files are removed for good.
+TRACK_RETENTION_DAYS = env_int("TRACK_RETENTION_DAYS", 30, minimum=1)
+# A ZIP export larger than this is refused with a message (the stream itself is constant memory).
+EXPORT_MAX_BYTES = env_int("EXPORT_MAX_MB", 4096, minimum=1) * 1024 * 1024
+# Wrong share-link passwords allowed per link and visitor address before a pause.
+SHARE_PASSWORD_ATTEMPTS = env_int("SHARE_PASSWORD_ATTEMPTS", 5, minimum=1)
+SHARE_PASSWORD_WINDOW = env_int("SHARE_PASSWORD_WINDOW", 15 * 60, minimum=1)
+LIBRARY_PAGE_SIZE = env_int("LIBRARY_PAGE_SIZE", 50, minimum=1)
 
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soundsite <noreply@localhost>")

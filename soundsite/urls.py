@@ -3,9 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from soundsite.accounts import views as account_views
+from soundsite.studio import views as studio_views
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", studio_views.studio_home, name="home"),
     path("healthz/", account_views.healthz, name="healthz"),
     path("", include("soundsite.accounts.urls")),
     path("", include("soundsite.studio.urls")),

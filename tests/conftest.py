@@ -24,6 +24,8 @@ def _plain_static_and_clean_cache(settings, tmp_path):
             },
         }
         settings.MEDIA_ROOT = tmp_path / "media"
+    # Tests deliver sandbox webhooks by calling deliver_due_webhooks(), never from a thread.
+    settings.SANDBOX_WEBHOOK_DISPATCHER = False
     # Each test gets a cache of its own. Emptying the shared one instead (cache.clear()) would
     # also empty it under a test running in a parallel worker: the file cache is one directory
     # and Redis's clear() flushes the whole database.

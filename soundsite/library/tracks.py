@@ -32,9 +32,14 @@ STEM_NAMES = {
 
 def readable_file_name(title: str, code, extension: str) -> str:
     """``<title> [<short id>].<ext>``, safe on every operating system."""
-    clean = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", title).strip().strip(".") or "Track"
-    clean = re.sub(r"\s+", " ", clean)[:80].strip()
-    return f"{clean} [{str(code)[:8]}].{extension}"
+    return f"{safe_name(title)} [{str(code)[:8]}].{extension}"
+
+
+def safe_name(title: str) -> str:
+    """A title made safe as a file or folder name: no separators, no '..', never empty."""
+    clean = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", title or "")
+    clean = re.sub(r"\s+", " ", clean).strip(" .")[:80].strip(" .")
+    return clean or "Track"
 
 
 def storage_path(track: Track) -> str:

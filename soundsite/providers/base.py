@@ -143,6 +143,9 @@ class Output:
     license: str = ""
     lyrics: str = ""
     preview_url: str = ""
+    # The audio itself, for the rare answer that carries bytes instead of a link (Soundverse's
+    # voice assistant); archive it from here when ``url`` is empty.
+    data: bytes | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -46,7 +46,7 @@ def signed_url(base_url: str, record: SandboxFile, *, ttl: float) -> tuple[str, 
     tests over an in-process transport and in a running server alike.
     """
     expires = time.time() + ttl
-    if record.operation is not None and faults.take(record.operation.account, "expire"):
+    if record.operation is not None and faults.take(record.operation.account, "expire") is not None:
         expires = time.time() - 1
     signature = signing.dumps({"t": record.token, "e": int(expires)}, salt=SIGNER_SALT)
     path = reverse("sandbox_file", args=[signature, record.name])

@@ -35,6 +35,11 @@ class Job(models.Model):
     task = models.CharField(max_length=30)
     title = models.CharField(max_length=200, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
+    # Where each audio input came from ({"reference": {"track": "<code>"}} or {"url": …}), so a
+    # stored file's signed link can be made afresh when the job is sent (links expire).
+    inputs = models.JSONField(default=dict, blank=True)
+    # The token of the form that made the job: the same form posted twice makes one job.
+    form_token = models.UUIDField(null=True, blank=True, editable=False)
     source_track = models.ForeignKey(
         "library.Track", models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -67,6 +72,13 @@ class Job(models.Model):
             models.Index(fields=["workspace", "-created_at"]),
             models.Index(fields=["state", "next_check_at"]),
             models.Index(fields=["key", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "form_token"],
+                condition=models.Q(form_token__isnull=False),
+                name="one_job_per_form_token",
+            )
         ]
 
     def __str__(self):

@@ -3,7 +3,11 @@ from django.urls import path
 from soundsite.studio import views, webhooks
 
 urlpatterns = [
+    path("studio/tracks/pick/", views.track_picker, name="studio_track_picker"),
+    path("studio/files/<str:token>/<str:name>", views.input_file, name="studio_input_file"),
     path("studio/<slug:task>/", views.task_form, name="studio_task"),
+    path("studio/<slug:task>/fields/", views.task_fields, name="studio_task_fields"),
+    path("studio/<slug:task>/estimate/", views.task_estimate, name="studio_task_estimate"),
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/tray/", views.job_tray, name="job_tray"),
     path("jobs/<uuid:code>/card/", views.job_card, name="job_card"),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from soundsite.providers import base as providers
 from soundsite.studio import pipeline
 from soundsite.studio.clients import make_client
+from soundsite.studio.inputs import submit_parameters
 from soundsite.studio.models import Job, JobState
 from soundsite.studio.results import outputs_to_json
 
@@ -190,7 +191,8 @@ class Waiter:
         try:
             result = await client.submit(
                 job.operation,
-                job.parameters,
+                # Stored-file inputs get fresh signed links at the moment of sending.
+                await db(submit_parameters)(job),
                 idempotency_key=str(job.idempotency_key),
                 callback_url=await db(self.callback_url)(job),
                 on_remote_id=on_remote_id,

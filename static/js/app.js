@@ -60,6 +60,122 @@
     }
   });
 
+  // --- Jobs: elapsed time, and a notice when a job finishes ------------------------------------
+  // "3 min 12 s" since the moment in data-elapsed-since, refreshed every second.
+  function elapsedText(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var hours = Math.floor(seconds / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    var rest = seconds % 60;
+    if (hours) return hours + " h " + minutes + " min";
+    if (minutes) return minutes + " min " + rest + " s";
+    return rest + " s";
+  }
+
+  function tickElapsed() {
+    var now = Date.now();
+    document.querySelectorAll("[data-elapsed-since]").forEach(function (element) {
+      var since = Date.parse(element.getAttribute("data-elapsed-since"));
+      if (!isNaN(since)) element.textContent = elapsedText((now - since) / 1000);
+    });
+  }
+  setInterval(tickElapsed, 1000);
+  document.addEventListener("DOMContentLoaded", tickElapsed);
+
+  // Remember each card's state; when a card comes back from a poll as ready or failed, say so
+  // in the page title and in a small notice, so people working in another tab notice it.
+  var FINISHED = { ready: "Ready", failed: "Failed", canceled: "Canceled" };
+  var cardStates = {};
+  var originalTitle = document.title;
+  var unseen = 0;
+
+  function remember(root) {
+    if (!root) return;
+    var cards = root.matches && root.matches(".job-card") ? [root] : [];
+    if (root.querySelectorAll) cards = cards.concat(Array.prototype.slice.call(root.querySelectorAll(".job-card")));
+    cards.forEach(function (card) {
+      var code = card.getAttribute("data-job");
+      var state = card.getAttribute("data-state");
+      var before = cardStates[code];
+      cardStates[code] = state;
+      if (before && !FINISHED[before] && FINISHED[state] && state !== "canceled") announce(card, state);
+    });
+  }
+
+  function toastArea() {
+    var area = document.getElementById("toast-area");
+    if (!area) {
+      area = document.createElement("div");
+      area.id = "toast-area";
+      area.className = "toast-area";
+      area.setAttribute("role", "status");
+      area.setAttribute("aria-live", "polite");
+      document.body.appendChild(area);
+    }
+    return area;
+  }
+
+  function announce(card, state) {
+    var titleElement = card.querySelector(".job-title");
+    var title = titleElement ? titleElement.textContent.trim() : "A job";
+    unseen += 1;
+    document.title = (state === "ready" ? "✓ " : "✗ ") + FINISHED[state] + ": " + title + " · " + originalTitle;
+    var toast = document.createElement("div");
+    toast.className = "toast" + (state === "failed" ? " is-bad" : "");
+    toast.textContent = (state === "ready" ? "Ready: " : "Failed: ") + title + " ";
+    var link = document.createElement("a");
+    link.href = "#" + card.id;
+    link.textContent = state === "ready" ? "Show" : "See why";
+    toast.appendChild(link);
+    toastArea().appendChild(toast);
+    setTimeout(function () { toast.remove(); }, 8000);
+    resetTitle();
+  }
+
+  // The title goes back once someone has had the page in front of them for a while.
+  function resetTitle() {
+    if (unseen && document.visibilityState === "visible") {
+      setTimeout(function () {
+        if (document.visibilityState !== "visible") return;
+        document.title = originalTitle;
+        unseen = 0;
+      }, 10000);
+    }
+  }
+  document.addEventListener("visibilitychange", resetTitle);
+  document.addEventListener("DOMContentLoaded", function () { remember(document); });
+  document.addEventListener("htmx:load", function (event) { remember(event.detail.elt); });
+
+  // When a task form comes back with errors, bring the first one into view and focus it.
+  function showFirstError(form) {
+    if (!form || form.id !== "task-form") return;
+    var problem = form.querySelector(".has-error");
+    if (!problem) return;
+    var details = problem.closest("details");
+    if (details) details.open = true;
+    problem.scrollIntoView({ block: "center" });
+    var control = problem.querySelector("input:not([type=hidden]), textarea, select");
+    if (control) control.focus({ preventScroll: true });
+  }
+  document.addEventListener("htmx:load", function (event) { showFirstError(event.detail.elt); });
+  document.addEventListener("DOMContentLoaded", function () {
+    showFirstError(document.getElementById("task-form"));
+  });
+
+  // Character counts on limited text fields: "120 / 1024 characters".
+  function updateCount(field) {
+    var badge = document.querySelector("[data-count-for='" + field.id + "']");
+    if (!badge) return;
+    var max = parseInt(badge.getAttribute("data-max"), 10);
+    if (!badge.hasAttribute("data-limit-text")) badge.setAttribute("data-limit-text", badge.textContent);
+    var length = field.value.length;
+    badge.textContent = length ? length + " / " + max + " characters" : badge.getAttribute("data-limit-text");
+    badge.classList.toggle("is-over", length > max);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.id) updateCount(event.target);
+  });
+
   // Coming back with the browser's Back button shows the page as it was left: re-enable it.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("button[aria-busy='true']").forEach(function (button) {

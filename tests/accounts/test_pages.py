@@ -1,7 +1,5 @@
 """The top-level pages: the layout around them, their empty states and the first-run panel."""
 
-from unittest import mock
-
 import pytest
 
 from soundsite.accounts.models import Membership, Workspace
@@ -49,15 +47,17 @@ def test_the_empty_library_points_to_the_studio(as_user, owner):
     assert '<a href="/" role="button">Go to the Studio</a>' in body
 
 
-def test_the_first_run_panel_links_to_settings(as_user, owner):
+def test_the_first_run_panel_links_to_the_key_pages(as_user, owner):
     body = as_user(owner).get("/").content.decode()
     assert "Add your Soundpiece or Soundverse key — or try the sandbox" in body
-    assert 'href="/settings/" role="button"' in body
+    assert 'href="/settings/keys/new/soundpiece/" role="button"' in body
 
 
-def test_the_first_run_panel_goes_once_a_key_exists(as_user, owner):
-    with mock.patch("soundsite.accounts.views.workspace_has_provider_key", return_value=True):
-        body = as_user(owner).get("/").content
+def test_the_first_run_panel_goes_once_a_key_exists(as_user, workspace, owner):
+    from tests.factories import make_key
+
+    make_key(workspace, owner, "soundpiece")
+    body = as_user(owner).get("/").content
     assert b"Add your Soundpiece or Soundverse key" not in body
 
 

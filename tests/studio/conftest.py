@@ -37,3 +37,58 @@ def make_job(workspace, owner, key):
         return Job.objects.create(**defaults)
 
     return make
+
+
+# --- Studio forms ------------------------------------------------------------------------------
+def audio_bytes(seconds=1.0, sample_rate=22050, fmt="FLAC") -> bytes:
+    """A short, real audio file (a quiet sine) in memory."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    frames = int(seconds * sample_rate)
+    wave = 0.2 * np.sin(2 * np.pi * 440 * np.arange(frames) / sample_rate)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, wave.astype("float32"), sample_rate, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def public_base(settings):
+    """A public https address, so real keys may be given stored files."""
+    settings.PUBLIC_BASE_URL = "https://studio.example.com"
+    return settings.PUBLIC_BASE_URL
+
+
+@pytest.fixture
+def sp_key(workspace, owner):
+    from tests.factories import make_key
+
+    return make_key(
+        workspace, owner, "soundpiece", label="Agency Soundpiece", plan="Studio", shared=True
+    )
+
+
+@pytest.fixture
+def sv_key(workspace, owner):
+    from tests.factories import make_key
+
+    return make_key(workspace, owner, "soundverse", label="Agency Soundverse", shared=True)
+
+
+@pytest.fixture
+def library_track(workspace, owner):
+    """A track in the workspace's library with a real stored file."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from soundsite.studio.uploads import check_upload, store_upload
+
+    upload = SimpleUploadedFile("Morning theme.flac", audio_bytes(), content_type="audio/flac")
+    return store_upload(check_upload(upload), workspace=workspace, user=owner)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Every persona is a user with a password; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

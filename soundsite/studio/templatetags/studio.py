@@ -45,3 +45,37 @@ def duration(seconds) -> str:
     if minutes:
         return f"{minutes} min {secs} s" if secs else f"{minutes} min"
     return f"{secs} s"
+
+
+@register.filter
+def track_origin(track) -> str:
+    """Where a track came from, in a word or two: "Upload", "Made with Soundpiece"."""
+    from soundsite.studio.forms import audio_relation_label
+
+    return audio_relation_label(track)
+
+
+@register.filter
+def version_number(version: str) -> str:
+    """ "v1" and "1" both read "1" after the word "version"."""
+    text = str(version or "")
+    return text[1:] if text[:1] in ("v", "V") and text[1:2].isdigit() else text
+
+
+@register.inclusion_tag("studio/_job_tray.html", takes_context=True)
+def job_tray(context):
+    """The running-jobs tray for the top bar, counted while the page renders (one query).
+
+    Rendering it in place, rather than loading it after the page, means a page left quickly
+    never leaves a half-made request behind; the tray then refreshes itself every few seconds.
+    """
+    from soundsite.studio.models import Job
+    from soundsite.studio.pipeline import ACTIVE_STATES
+
+    membership = context.get("membership")
+    if not membership:
+        return {"running_count": 0}
+    count = Job.objects.filter(
+        workspace_id=membership.workspace_id, state__in=ACTIVE_STATES
+    ).count()
+    return {"running_count": count}

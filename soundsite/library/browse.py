@@ -1,0 +1,210 @@
+"""The library page's filters and the one query that lists a page of tracks.
+
+The page runs a fixed number of queries whatever the number of tracks: one count, one page of
+rows (with the member's favourites and the has-stems flag computed in the same query), and
+small lookups for the filter menus. The license menu is cached per workspace and refreshed
+whenever a track is added.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.core.cache import cache
+from django.db.models import Exists, Max, OuterRef
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from soundsite.accounts.models import Membership
+from soundsite.library import search
+from soundsite.library.labels import TASK_LABELS, license_name
+from soundsite.library.models import Favourite, Relation, Track
+
+SORTS = {
+    "new": ("Newest first", ("-created_at", "-id")),
+    "old": ("Oldest first", ("created_at", "id")),
+    "title": ("Title A–Z", (Lower("title"), "id")),
+    "long": ("Longest first", ("-duration", "-id")),
+    "short": ("Shortest first", ("duration", "id")),
+}
+VIEWS = (("list", "List"), ("grid", "Grid"))
+FILTER_FIELDS = (
+    "q",
+    "task",
+    "provider",
+    "license",
+    "member",
+    "made_from",
+    "made_to",
+    "favourites",
+    "stems",
+    "uploads",
+    "with_stems",
+)
+
+
+class LibraryFilters(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    task = forms.ChoiceField(label="Task", required=False)
+    provider = forms.ChoiceField(
+        label="Provider",
+        required=False,
+        choices=[("", "Any provider"), ("soundpiece", "Soundpiece"), ("soundverse", "Soundverse")],
+    )
+    license = forms.ChoiceField(label="License", required=False)
+    member = forms.TypedChoiceField(label="Made by", required=False, coerce=int, empty_value=None)
+    made_from = forms.DateField(
+        label="Made from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    made_to = forms.DateField(
+        label="Made until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    favourites = forms.BooleanField(label="My favourites", required=False)
+    stems = forms.BooleanField(label="Has stems", required=False)
+    uploads = forms.BooleanField(label="Uploads", required=False)
+    with_stems = forms.BooleanField(
+        label="Show stems",
+        required=False,
+        help_text="Stems are listed under the track they were split from; tick to list them too.",
+    )
+    sort = forms.ChoiceField(
+        label="Sort",
+        required=False,
+        choices=[(key, label) for key, (label, _) in SORTS.items()],
+    )
+
+    def __init__(self, data, *, licenses: list[str], members: list[Membership]):
+        super().__init__(data)
+        self.fields["task"].choices = [("", "Any task"), *TASK_LABELS.items()]
+        self.fields["license"].choices = [("", "Any license")] + [
+            (value, license_name({"license": value})) for value in licenses
+        ]
+        self.fields["member"].choices = [("", "Anyone")] + [
+            (membership.user_id, membership.user.name) for membership in members
+        ]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("made_from"), data.get("made_to")
+        if start and end and start > end:
+            self.add_error("made_to", "This date is before “Made from”. Swap the two dates.")
+        return data
+
+    def applied(self) -> dict:
+        """The valid filters only: a bad value is reported beside its field and ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            name: data[name] for name in FILTER_FIELDS if data.get(name) not in (None, "", False)
+        }
+
+    @property
+    def sort_key(self) -> str:
+        value = self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else None
+        return value if value in SORTS else "new"
+
+
+def library_tracks(workspace, user, filters: dict, sort: str = "new"):
+    """The workspace's live tracks matching ``filters``, annotated for the page, sorted."""
+    tracks = Track.objects.live().filter(workspace=workspace)
+    if filters.get("q"):
+        tracks = search.matching(tracks, filters["q"])
+    if filters.get("task"):
+        task = filters["task"]
+        tracks = (
+            tracks.filter(relation=Relation.UPLOAD)
+            if task == "upload"
+            else tracks.filter(task=task)
+        )
+    if filters.get("provider"):
+        tracks = tracks.filter(provider=filters["provider"])
+    if filters.get("license"):
+        tracks = tracks.filter(license_snapshot__license=filters["license"])
+    if filters.get("member"):
+        tracks = tracks.filter(created_by_id=filters["member"])
+    if filters.get("made_from"):
+        tracks = tracks.filter(created_at__gte=_start_of(filters["made_from"]))
+    if filters.get("made_to"):
+        tracks = tracks.filter(created_at__lt=_start_of(filters["made_to"] + timedelta(days=1)))
+    if filters.get("favourites"):
+        tracks = tracks.filter(Exists(Favourite.objects.filter(user=user, track=OuterRef("pk"))))
+    if filters.get("stems"):
+        tracks = tracks.filter(Exists(_stems_of(OuterRef("pk"))))
+    if filters.get("uploads"):
+        tracks = tracks.filter(relation=Relation.UPLOAD)
+    if not filters.get("with_stems") and filters.get("task") != "stems":
+        # A stem is reached from its track's page; listed alone it would crowd the library.
+        tracks = tracks.exclude(
+            relation=Relation.STEM, parent__isnull=False, parent__deleted_at__isnull=True
+        )
+    return annotate_for_list(tracks, user).order_by(*SORTS.get(sort, SORTS["new"])[1])
+
+
+def annotate_for_list(tracks, user):
+    """What a track row needs, fetched in the same query as the rows."""
+    return (
+        tracks.select_related("created_by")
+        .defer("lyrics", "parameters", "remote_output")
+        .annotate(
+            is_favourite=Exists(Favourite.objects.filter(user=user, track=OuterRef("pk"))),
+            has_stems=Exists(_stems_of(OuterRef("pk"))),
+        )
+    )
+
+
+def _stems_of(parent):
+    return Track.objects.live().filter(parent=parent, relation=Relation.STEM)
+
+
+def _start_of(day) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def license_options(workspace) -> list[str]:
+    """The licenses the workspace's tracks carry, cached until a track is added."""
+    newest = Track.objects.filter(workspace=workspace).aggregate(newest=Max("id"))["newest"]
+    key = f"library:licenses:{workspace.pk}:{newest}"
+    found = cache.get(key)
+    if found is None:
+        values = (
+            Track.objects.filter(workspace=workspace, license_snapshot__license__isnull=False)
+            .values_list("license_snapshot__license", flat=True)
+            .distinct()
+            .order_by()
+        )
+        found = sorted({str(value) for value in values if value})
+        cache.set(key, found, 24 * 60 * 60)
+    return found
+
+
+def members_of(workspace) -> list[Membership]:
+    return list(
+        Membership.objects.filter(workspace=workspace)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
+
+
+def active_chips(form: LibraryFilters, query) -> list[tuple[str, str]]:
+    """(label, query string without that filter) for every filter in use, to show as chips."""
+    chips = []
+    data = getattr(form, "cleaned_data", {})
+    for name in FILTER_FIELDS:
+        value = data.get(name)
+        if value in (None, "", False):
+            continue
+        field = form.fields[name]
+        if isinstance(field, forms.BooleanField):
+            label = field.label
+        elif isinstance(field, forms.ChoiceField):
+            label = f"{field.label}: {dict(field.choices).get(value, value)}"
+        elif name == "q":
+            label = f"“{value}”"
+        else:
+            label = f"{field.label}: {value:%-d %b %Y}"
+        remaining = query.copy()
+        remaining.pop(name, None)
+        remaining.pop("page", None)
+        chips.append((label, remaining.urlencode()))
+    return chips

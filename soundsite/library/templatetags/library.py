@@ -1,0 +1,99 @@
+"""Template helpers for the library: waveforms, durations, labels and license badges."""
+
+import json
+
+from django import template
+from django.utils import timezone
+
+from soundsite.lib.waveform import waveform_svg
+from soundsite.library import labels
+
+register = template.Library()
+
+
+@register.simple_tag
+def waveform(peaks, bars=100, css_class="wave"):
+    return waveform_svg(peaks or [], bars=int(bars), css_class=css_class)
+
+
+@register.filter
+def duration(seconds) -> str:
+    """3:07 for short pieces, 1:02:03 past an hour."""
+    try:
+        total = int(round(float(seconds)))
+    except (TypeError, ValueError):
+        return ""
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@register.filter
+def duration_words(seconds) -> str:
+    """'3 min 7 s' for screen readers and details."""
+    try:
+        total = int(round(float(seconds)))
+    except (TypeError, ValueError):
+        return ""
+    minutes, secs = divmod(total, 60)
+    if minutes and secs:
+        return f"{minutes} min {secs} s"
+    return f"{minutes} min" if minutes else f"{secs} s"
+
+
+@register.filter
+def task_label(task) -> str:
+    return labels.task_label(task or "")
+
+
+@register.filter
+def provider_label(provider) -> str:
+    return labels.provider_label(provider or "")
+
+
+@register.filter
+def relation_label(track) -> str:
+    if track.relation == "stem" and track.stem_kind:
+        return f"Stem: {labels.STEM_LABELS.get(track.stem_kind, track.stem_kind)}"
+    return labels.RELATION_LABELS.get(track.relation, track.relation)
+
+
+@register.filter
+def license_name(snapshot) -> str:
+    return labels.license_name(snapshot)
+
+
+@register.filter
+def license_summary(snapshot) -> str:
+    return labels.license_summary(snapshot)
+
+
+@register.filter
+def plan_name(snapshot) -> str:
+    return labels.plan_name(snapshot)
+
+
+@register.filter
+def expires_words(share) -> str:
+    """'Never', 'in 6 days', 'expired 2 days ago', 'revoked'."""
+    from django.utils.timesince import timesince, timeuntil
+
+    if share.revoked_at:
+        return "Revoked"
+    if share.expires_at is None:
+        return "Never expires"
+    now = timezone.now()
+    if share.expires_at <= now:
+        return f"Expired {timesince(share.expires_at, now, depth=1)} ago"
+    return f"Expires in {timeuntil(share.expires_at, now, depth=1)}"
+
+
+@register.filter
+def jsonify(value) -> str:
+    """JSON for a data attribute; autoescaping makes it safe inside the quotes."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+@register.filter
+def get_item(mapping, key):
+    return (mapping or {}).get(key)
