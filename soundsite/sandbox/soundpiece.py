@@ -8,8 +8,10 @@ links re-signed on every GET, credits (402) and per-account rate limits (429 wit
 ``Retry-After``). Every request is counted with ``faults.record``, rejected ones included, and
 the armed faults of the key fire where they apply.
 
-The views are async so that a long-poll holds no thread while it waits; database work runs
-through ``sync_to_async``.
+The views are async so that a long-poll holds no thread while it waits. Their database work
+runs on one dedicated thread per process (``db``): SQLite takes one writer at a time anyway,
+and hundreds of waiting long-polls then cost one thread, not one each. Rendering audio, the
+slow part, runs on worker threads between two short database steps.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ import asyncio
 import http
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -38,6 +41,36 @@ from soundsite.sandbox.models import SandboxAccount, SandboxOperation, SandboxRe
 PROVIDER = ops.PROVIDER
 AUTH_DETAIL = "Missing or invalid Authorization header"  # DOCUMENTED example text
 FAIL_MESSAGE = "Something went wrong while generating the audio."
+
+_DB_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-soundpiece-db")
+
+
+def db(function):
+    """``function`` as a coroutine run on the stand-in's database thread."""
+
+    def job(*args, **kwargs):
+        # What request_started / request_finished do for a request thread.
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(job, thread_sensitive=False, executor=_DB_THREAD)
+
+
+async def advance(op: SandboxOperation) -> SandboxOperation:
+    """``ops.advance`` in three steps: claim (database), render (worker), store (database)."""
+    op, job = await db(ops.start)(op)
+    if job is None:
+        return op
+
+    async def finish():
+        outcome = await sync_to_async(ops.produce, thread_sensitive=False)(job)
+        return await db(ops.complete)(op, outcome)
+
+    # A poller that gives up must not leave the operation half-finished.
+    return await asyncio.shield(asyncio.ensure_future(finish()))
 
 
 @dataclass
@@ -301,14 +334,14 @@ async def _poll(request, action: str, exchange: Exchange) -> HttpResponse:
         return JsonResponse({"detail": errors}, status=422)
     exchange.remote_id = query["id"]
     account = exchange.account
-    op = await sync_to_async(_find)(account, action, query["id"])
+    op = await db(_find)(account, action, query["id"])
     if op is None:
         return _unknown_id(account, query["id"])
     loop = asyncio.get_running_loop()
     cap = float(ops.option(account, "wait_cap")) if query["wait"] else 0.0
     deadline = loop.time() + cap
     while True:
-        op = await sync_to_async(ops.advance)(op)
+        op = await advance(op)
         remaining = deadline - loop.time()
         if op.status in ops.TERMINAL or remaining <= 0:
             break
@@ -317,7 +350,7 @@ async def _poll(request, action: str, exchange: Exchange) -> HttpResponse:
         else:
             pause = max(0.02, (op.ready_at - timezone.now()).total_seconds())
         await asyncio.sleep(min(remaining, pause))
-    body = await sync_to_async(ops.wrapped)(op, _base_url(request))
+    body = await db(ops.wrapped)(op, _base_url(request))
     return JsonResponse(body)
 
 
@@ -327,32 +360,32 @@ async def _handle(request, action: str, exchange: Exchange) -> HttpResponse:
         response = detail("Method Not Allowed", 405)
         response["Allow"] = "GET, PUT"
         return response
-    refused, slow = await sync_to_async(_gate)(request, exchange)
+    refused, slow = await db(_gate)(request, exchange)
     if refused is not None:
         return refused
     if slow:
         await asyncio.sleep(slow)
     if request.method == "PUT":
-        return await sync_to_async(_submit)(request, action, exchange)
+        return await db(_submit)(request, action, exchange)
     return await _poll(request, action, exchange)
 
 
 @csrf_exempt
 async def action_view(request, action):
     """``/v1/<action>``: PUT submits, GET reads; any other action is FastAPI's 404."""
-    exchange = await sync_to_async(_begin)(request)
+    exchange = await db(_begin)(request)
     if action not in ops.ACTIONS:
         response = detail("Not Found", 404)
     else:
         response = await _handle(request, action, exchange)
-    await sync_to_async(_end)(exchange, response)
+    await db(_end)(exchange, response)
     return response
 
 
 @csrf_exempt
 async def not_found(request, rest=""):
     """Every other path under the stand-in: 404 with FastAPI's default body."""
-    exchange = await sync_to_async(_begin)(request)
+    exchange = await db(_begin)(request)
     response = detail("Not Found", 404)
-    await sync_to_async(_end)(exchange, response)
+    await db(_end)(exchange, response)
     return response

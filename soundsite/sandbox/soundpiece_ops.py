@@ -25,7 +25,6 @@ Account options (``SandboxAccount.options``) cover what the reference leaves ope
 
 from __future__ import annotations
 
-import io
 import logging
 import secrets
 import time
@@ -34,14 +33,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import numpy as np
-import soundfile
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
-from soundsite.sandbox import files
+from soundsite.sandbox import files, synth
 from soundsite.sandbox.models import SandboxAccount, SandboxOperation, SandboxWebhook
+from soundsite.sandbox.synth_dsp import to_stereo
 
 logger = logging.getLogger(__name__)
 
@@ -195,32 +194,90 @@ def _claim(op: SandboxOperation) -> bool:
     return claimed == 1
 
 
-def advance(op: SandboxOperation) -> SandboxOperation:
-    """Finish ``op`` if it is due and nobody else is finishing it; return its fresh state."""
+@dataclass
+class Job:
+    """What rendering needs, read from the database first so rendering itself needs none."""
+
+    remote_id: str
+    action: str
+    request: dict
+    options: dict
+    planned_error: dict | None
+    inputs: dict  # field name → Source, or the URL still to fetch
+
+
+@dataclass
+class Outcome:
+    made: list | None = None
+    error: dict | None = None
+
+
+def start(op: SandboxOperation) -> tuple[SandboxOperation, Job | None]:
+    """Claim ``op`` if it is due and nobody else is finishing it (database work only).
+
+    Returns the fresh operation and, when this caller won the claim, the job to render.
+    """
     if op.status in TERMINAL or op.ready_at > timezone.now():
-        return op
-    if not _claim(op):
-        op.refresh_from_db()
-        return op
+        return op, None
+    won = _claim(op)
     op.refresh_from_db()
+    if not won:
+        return op, None
+    inputs: dict = {}
     planned = op.extra.get("planned_error")
+    if not planned:
+        try:
+            for name in ("reference", "source"):
+                if op.request.get(name):
+                    inputs[name] = locate_source(op.request[name]["url"])
+        except InputProblem as problem:
+            planned = {"code": problem.code, "message": problem.message}
+    job = Job(op.remote_id, op.action, op.request, dict(op.account.options), planned, inputs)
+    return op, job
+
+
+def produce(job: Job) -> Outcome:
+    """Fetch what must be fetched and render the audio; touches no database."""
+    if job.planned_error:
+        return Outcome(error=job.planned_error)
     try:
-        if planned:
-            status, result, error = "failed", {}, planned
-        else:
-            outputs = render_outputs(op)
-            result = {"outputs": [stored.pk for stored in outputs]}
-            status, error = "ready", None
+        sources = {
+            name: _from_bytes(_fetch(found)) if isinstance(found, str) else found
+            for name, found in job.inputs.items()
+        }
+        return Outcome(made=render(job, sources))
     except InputProblem as problem:
-        status, result, error = "failed", {}, {"code": problem.code, "message": problem.message}
+        return Outcome(error={"code": problem.code, "message": problem.message})
     except Exception:
-        logger.exception("Sandbox Soundpiece operation %s could not be rendered", op.remote_id)
-        status, result = "failed", {}
-        error = {"code": "internal_error", "message": "The audio could not be generated."}
-    op.status, op.result, op.error = status, result, error
+        logger.exception("Sandbox Soundpiece operation %s could not be rendered", job.remote_id)
+        return Outcome(
+            error={"code": "internal_error", "message": "The audio could not be generated."}
+        )
+
+
+def complete(op: SandboxOperation, outcome: Outcome) -> SandboxOperation:
+    """Store the files and the terminal state, and owe the webhook (database work only)."""
+    if outcome.made is not None:
+        stored = [
+            files.store(op, item.name, item.data, duration=item.seconds, recipe=item.recipe)
+            for item in outcome.made
+        ]
+        op.status, op.result, op.error = "ready", {"outputs": [f.pk for f in stored]}, None
+    else:
+        op.status, op.result, op.error = "failed", {}, outcome.error
     op.save(update_fields=["status", "result", "error"])
     queue_webhook(op)
     return op
+
+
+def advance(op: SandboxOperation) -> SandboxOperation:
+    """Finish ``op`` if it is due and nobody else is finishing it; return its fresh state.
+
+    All in the calling thread: for the webhook dispatcher and other synchronous callers.
+    The async views run the three phases on their own threads instead.
+    """
+    op, job = start(op)
+    return complete(op, produce(job)) if job is not None else op
 
 
 # --- DTOs ----------------------------------------------------------------------------------
@@ -298,43 +355,58 @@ def queue_webhook(op: SandboxOperation) -> SandboxWebhook | None:
 # --- Input audio ---------------------------------------------------------------------------
 @dataclass
 class Source:
-    """Input audio: the synth recipe when the sandbox made it, else decoded samples."""
+    """Input audio: the synth recipe when the sandbox made it, else samples at 44.1 kHz."""
 
-    recipe: dict | None
+    recipe: synth.Recipe | None
     audio: np.ndarray | None
-    sample_rate: int
     seconds: float
 
 
-def _decode(data: bytes) -> tuple[np.ndarray, int]:
+def _to_sample_rate(audio: np.ndarray, rate: int) -> np.ndarray:
+    """Linear resampling to 44.1 kHz: plain, but linear, so stems still sum to the input."""
+    if rate == SAMPLE_RATE or len(audio) == 0:
+        return audio
+    frames = max(1, round(len(audio) * SAMPLE_RATE / rate))
+    old = np.arange(len(audio)) / rate
+    new = np.arange(frames) / SAMPLE_RATE
+    columns = [np.interp(new, old, audio[:, c]) for c in range(audio.shape[1])]
+    return np.stack(columns, axis=1).astype(np.float32)
+
+
+def _from_bytes(data: bytes) -> Source:
+    # Sandbox FLACs carry their recipe in a comment tag, so a copy that travelled (archived in
+    # the library and served from its own signed link) is still recognised as sandbox-made.
+    recipe = synth.recipe_from_audio(data)
+    if recipe is not None:
+        return Source(recipe, None, recipe.seconds)
     try:
-        audio, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    except Exception as exc:  # soundfile raises several kinds for undecodable input
+        audio, rate = synth.decode(data)
+    except synth.SynthError as exc:
         raise InputProblem("source_undecodable", "The source audio could not be decoded.") from exc
-    return audio, rate
+    if len(audio) == 0:
+        raise InputProblem("source_undecodable", "The source audio is empty.")
+    audio = _to_sample_rate(to_stereo(audio), rate)
+    return Source(None, audio, len(audio) / SAMPLE_RATE)
 
 
-def load_source(url: str) -> Source:
-    """Fetch input audio like the real service would, or reuse a sandbox file's recipe."""
+def locate_source(url: str) -> Source | str:
+    """A sandbox file's recipe or audio (read here), or the URL to fetch like a real service."""
     record = files.find_by_url(url)
-    if record is not None:
-        signature = url.split("/sandbox/files/", 1)[1].split("/", 1)[0]
-        try:
-            _, expires = files.parse_signature(signature)
-        except signing.BadSignature:
-            expires = 0
-        if expires < time.time():
-            raise InputProblem(
-                "source_unreachable", "The source URL could not be downloaded (HTTP 403)."
-            )
-        if record.recipe:
-            return Source(record.recipe, None, SAMPLE_RATE, record.duration)
-        with default_storage.open(record.path, "rb") as handle:
-            audio, rate = _decode(handle.read())
-        return Source(None, audio, rate, len(audio) / rate)
-    data = _fetch(url)
-    audio, rate = _decode(data)
-    return Source(None, audio, rate, len(audio) / rate)
+    if record is None:
+        return url
+    signature = url.split("/sandbox/files/", 1)[1].split("/", 1)[0]
+    try:
+        _, expires = files.parse_signature(signature)
+    except signing.BadSignature:
+        expires = 0
+    if expires < time.time():
+        raise InputProblem(
+            "source_unreachable", "The source URL could not be downloaded (HTTP 403)."
+        )
+    if record.recipe:
+        return Source(synth.Recipe.from_json(record.recipe), None, record.duration)
+    with default_storage.open(record.path, "rb") as handle:
+        return _from_bytes(handle.read())
 
 
 def _fetch(url: str) -> bytes:
@@ -361,39 +433,122 @@ def _fetch(url: str) -> bytes:
 
 
 # --- Audio ---------------------------------------------------------------------------------
-def _seed(op: SandboxOperation, index: int) -> int:
-    return int.from_bytes(op.remote_id[-8:].encode(), "big") % (2**31) + index
+@dataclass
+class Made:
+    """One output file before it is stored."""
+
+    name: str
+    data: bytes
+    seconds: float
+    recipe: dict | None = None
 
 
-def render_outputs(op: SandboxOperation) -> list:
-    """Make and store the output files of ``op``; the one place that turns requests into audio.
+def _seed(job: Job, index: int) -> int:
+    return int.from_bytes(job.remote_id[-8:].encode(), "big") % (2**31) + index
 
-    Placeholder until the synthesiser lands: a short tone of the right length per output.
-    """
-    request = op.request
-    account = op.account
-    if op.action in ("create.new_song", "create.new_instrumental"):
-        count, seconds = int(option(account, "variations")), float(option(account, "song_seconds"))
-        plan = [(f"{op.action.split('_', 1)[1]}-{i + 1}.flac", seconds) for i in range(count)]
-    elif op.action in ("create.new_sample", "create.new_fx"):
-        plan = [(op.action.split("_", 1)[1] + ".flac", float(request["duration"]))]
-    elif op.action in ("create.remix_song", "create.remix_instrumental"):
-        source = load_source(request["source"]["url"])
-        plan = [(f"remix-{i + 1}.flac", source.seconds) for i in range(request["n_variations"])]
-    elif op.action == "adapt.separate_stems":
-        source = load_source(request["source"]["url"])
-        plan = [(f"{kind}.flac", source.seconds) for kind in STEM_KINDS]
-    else:
-        source = load_source(request["source"]["url"])
-        plan = [("cut.flac", min(source.seconds, float(request["target_duration"])))]
-    stored = []
-    for index, (name, seconds) in enumerate(plan):
-        frames = max(1, int(round(seconds * SAMPLE_RATE)))
-        t = np.arange(frames) / SAMPLE_RATE
-        tone = 0.2 * np.sin(2 * np.pi * (220 + 55 * index) * t).astype("float32")
-        buffer = io.BytesIO()
-        soundfile.write(buffer, np.stack([tone, tone], axis=1), SAMPLE_RATE, format="FLAC")
-        stored.append(
-            files.store(op, name, buffer.getvalue(), duration=frames / SAMPLE_RATE, recipe=None)
+
+def _mix(name: str, piece: synth.Piece) -> Made:
+    return Made(name, piece.encode("flac"), piece.seconds, piece.recipe.to_json())
+
+
+def _plain(name: str, audio: np.ndarray) -> Made:
+    return Made(name, synth.encode(audio, SAMPLE_RATE, "flac"), len(audio) / SAMPLE_RATE)
+
+
+def _traits(source: Source | None) -> dict:
+    """Tempo, key, mode (and style) of a reference track, for a new piece to follow."""
+    if source is None:
+        return {}
+    if source.recipe is not None:
+        recipe = source.recipe
+        return {
+            "tempo": recipe.tempo,
+            "key": recipe.key,
+            "mode": recipe.mode,
+            "style": recipe.extra.get("style"),
+        }
+    found = synth.analyse(source.audio, SAMPLE_RATE)
+    return {"tempo": found["tempo"], "key": found["key"], "mode": found["mode"]}
+
+
+def _create(job: Job, sources: dict) -> list[Made]:
+    request = job.request
+    if job.action in ("create.new_sample", "create.new_fx"):
+        make = synth.sample if job.action == "create.new_sample" else synth.effect
+        options = {"loopable": bool(request.get("loopable"))} if make is synth.sample else {}
+        name = "sample.flac" if make is synth.sample else "fx.flac"
+        piece = make(
+            request["prompt"], seconds=float(request["duration"]), seed=_seed(job, 0), **options
         )
-    return stored
+        return [_mix(name, piece)]
+    singing = job.action == "create.new_song"
+    kind = "song" if singing else "instrumental"
+    reference = sources.get("reference")
+    prompt = request.get("prompt") or (
+        reference.recipe.prompt if reference and reference.recipe else ""
+    )
+    extra = {"lyrics": request["lyrics"]} if singing else {}
+    seconds = float(job.options.get("song_seconds", DEFAULTS["song_seconds"]))
+    made = []
+    for index in range(int(job.options.get("variations", DEFAULTS["variations"]))):
+        recipe = synth.plan(
+            kind,
+            prompt,
+            seconds=seconds,
+            seed=_seed(job, index),
+            vocals=singing,
+            **extra,
+            **_traits(reference),
+        )
+        made.append(_mix(f"{kind}-{index + 1}.flac", synth.render(recipe)))
+    return made
+
+
+def _adapt(job: Job, sources: dict) -> list[Made]:
+    request = job.request
+    source = sources["source"]
+    if job.action == "adapt.separate_stems":
+        if source.recipe is not None:
+            piece = synth.render(source.recipe)
+            return [
+                Made(f"{kind}.flac", piece.encode("flac", stem=kind, tag=False), piece.seconds)
+                for kind in synth.separate(piece)
+            ]
+        stems = synth.separate_audio(source.audio, SAMPLE_RATE)
+        return [_plain(f"{kind}.flac", audio) for kind, audio in stems.items()]
+    if job.action == "adapt.auto_cut_down":
+        target = float(request["target_duration"])
+        if source.recipe is not None:
+            return [_mix("cut.flac", synth.cut_down(source.recipe, target))]
+        cut = synth.process_audio(source.audio, SAMPLE_RATE, kind="cut", target_seconds=target)
+        return [_plain("cut.flac", cut)]
+    singing = job.action == "create.remix_song"
+    made = []
+    for index in range(int(request.get("n_variations") or 1)):
+        seed = _seed(job, index)
+        name = f"remix-{index + 1}.flac"
+        if source.recipe is None:
+            prompt = request.get("prompt", "")
+            audio = synth.process_audio(
+                source.audio, SAMPLE_RATE, kind="remix", prompt=prompt, seed=seed
+            )
+            made.append(_plain(name, audio))
+            continue
+        # A remixed song is sung to the new lyrics in the described style; an instrumental
+        # remix has only its source to go by.
+        prompt = request["prompt"] if singing else source.recipe.prompt
+        recipe = synth.remix_recipe(source.recipe, prompt, seed=seed, vocals=singing)
+        if singing:
+            recipe.extra["lyrics"] = request["lyrics"]
+        made.append(_mix(name, synth.render(recipe)))
+    return made
+
+
+def render(job: Job, sources: dict) -> list[Made]:
+    """The output files of a job, made with the synthesiser (FLAC, 44.1 kHz)."""
+    try:
+        return (
+            _create(job, sources) if job.action.startswith("create.new_") else _adapt(job, sources)
+        )
+    except synth.SynthError as exc:
+        raise InputProblem("input_out_of_range", str(exc)) from exc
