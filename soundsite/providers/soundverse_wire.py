@@ -207,7 +207,7 @@ def result_from_status(body: Any) -> Result:
     data = normalise(body) if isinstance(body, dict) else {}
     status = str(data.get("status") or "").lower()
     remote_id = str(data.get("message_id") or data.get("job_id") or "")
-    outputs = [output_from(entry, data) for entry in audio_items(data)]
+    outputs = sorted((output_from(e, data) for e in audio_items(data)), key=lambda o: o.index)
     progress = _number(data.get("progress"))
     if status in FAILED_STATUSES:
         text = data.get("error") or data.get("detail") or data.get("message") or ""

@@ -28,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from soundsite.sandbox import soundverse_audio as audio
 from soundsite.sandbox import soundverse_engine as engine
 from soundsite.sandbox import soundverse_spec as spec
+from soundsite.sandbox import synth
 from soundsite.sandbox.models import SandboxOperation
 from soundsite.sandbox.soundverse_spec import ENDPOINTS
 
@@ -147,7 +148,13 @@ async def _stream(operation: SandboxOperation, base_url: str):
         if delay > 0:
             await asyncio.sleep(delay)
         if planned.needs_files and entries is None:
-            await ensure_rendered(operation.pk)
+            try:
+                await ensure_rendered(operation.pk)
+            except synth.SynthError as error:
+                failure = {"message_id": operation.remote_id, "status": "failed"}
+                failure.update({"isComplete": True, "error": str(error), "chunkIndex": index})
+                yield "data: " + json.dumps(failure) + "\n\n"
+                return
             entries = await _db(_links)(operation.pk, base_url)
         yield "data: " + json.dumps(engine.fill(planned.chunk, entries or {})) + "\n\n"
 
@@ -171,7 +178,11 @@ async def _answer_when_done(operation, base_url, entry):
         return _json(status, body)
     entries = {}
     if ENDPOINTS[operation.action].kind not in ("lyrics", "chat"):
-        await ensure_rendered(operation.pk)
+        try:
+            await ensure_rendered(operation.pk)
+        except synth.SynthError as error:
+            await _db(engine.set_recorded_status)(entry, 500)
+            return _json(500, {"detail": str(error)})
         entries = await _db(_links)(operation.pk, base_url)
     return _json(200, engine.sync_body(operation, base_url, entries))
 

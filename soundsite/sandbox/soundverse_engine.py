@@ -27,11 +27,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from soundsite.sandbox import faults, files
+from soundsite.sandbox import soundverse_audio as audio
 from soundsite.sandbox import soundverse_spec as spec
 from soundsite.sandbox import soundverse_text as text
 from soundsite.sandbox.accounts import account_for_header
 from soundsite.sandbox.models import SandboxAccount, SandboxFile, SandboxOperation, SandboxRequest
-from soundsite.sandbox.soundverse_audio import AudioJob, Made, Source, tempo_for
+from soundsite.sandbox.soundverse_audio import AudioJob, Made, Source
 from soundsite.sandbox.soundverse_spec import ENDPOINTS, Endpoint, In
 
 PROVIDER = "soundverse"
@@ -350,8 +351,10 @@ def source_info(url: str, account: SandboxAccount) -> tuple[SandboxFile | None, 
         recipe = record_.recipe or {}
         bpm = recipe.get("bpm") or recipe.get("tempo") or 120.0
         return record_, Source(duration=record_.duration, bpm=float(bpm), recipe=record_.recipe)
-    seconds = float(option(account, "foreign_seconds"))
-    return None, Source(duration=seconds, bpm=120.0)
+    # A link the sandbox cannot fetch stands for an instrumental imagined from the URL, so
+    # the checks here and the audio rendered later agree on its length and tempo.
+    recipe = audio.imagined(url or "empty", float(option(account, "foreign_seconds")))
+    return None, Source(duration=recipe["seconds"], bpm=recipe["tempo"], recipe=recipe)
 
 
 def _business(status: int, message: str) -> Refusal:
@@ -401,9 +404,8 @@ def semantic_refusal(endpoint: Endpoint, body: dict, account: SandboxAccount) ->
 def loop_plan(endpoint: Endpoint, body: dict, account: SandboxAccount) -> dict | str:
     """The segments and repeat count of a loop, or the documented error text."""
     if endpoint.kind == "gen_loop":
-        seconds = generated_seconds(endpoint, body, account)
-        bpm = tempo_for(seed_for(endpoint, body))
-        count = body["loopCount"]
+        generated = audio.generated_recipe(gen_loop_job(endpoint, body, account))
+        seconds, bpm, count = generated.seconds, generated.tempo, body["loopCount"]
     else:
         _, source = source_info(body["audioUrl"], account)
         seconds, bpm, count = source.duration, source.bpm, body["count"]
@@ -547,6 +549,21 @@ def seed_for(endpoint: Endpoint, body: dict) -> int:
         "song_reference_url",
     )
     return text.seed_of(endpoint.kind, *(body.get(k) or "" for k in keys)) % (2**31)
+
+
+def gen_loop_job(endpoint: Endpoint, body: dict, account: SandboxAccount, **more) -> AudioJob:
+    """The music a generate-and-loop request makes (the same at admission and rendering)."""
+    return AudioJob(
+        "gen_loop",
+        str(body.get("prompt") or body.get("styleOfMusic") or body.get("lyrics") or ""),
+        generated_seconds(endpoint, body, account),
+        seed_for(endpoint, body),
+        endpoint.fmt,
+        lyrics=str(body.get("lyrics") or ""),
+        vocals=endpoint.action != "gen_loop_music",
+        loopable=bool(body.get("loop")),
+        **more,
+    )
 
 
 def generated_seconds(endpoint: Endpoint, body: dict, account: SandboxAccount) -> float:
@@ -1040,7 +1057,7 @@ def status_body(operation: SandboxOperation, base_url: str, links: dict[str, dic
         status = next((c["status"] for c in reversed(due) if c.get("status")), "processing")
         body["status"] = "uploading" if status == "completed" else status
         keys = _completed_versions(operation, base_url)
-    for key in keys:
+    for key in sorted(keys, key=lambda k: (not k.isdigit(), int(k) if k.isdigit() else 0, k)):
         entry = links.get(key)
         if entry:
             body["audio_data"][key] = {
@@ -1060,8 +1077,8 @@ def _read(record_: SandboxFile) -> bytes:
 
 def _source(url: str, account: SandboxAccount) -> Source:
     found, source = source_info(url, account)
-    if found is not None:
-        source.data = _read(found)
+    if found is not None and not found.recipe:
+        source.data = _read(found)  # no recipe: the synthesiser works on the audio itself
     return source
 
 
@@ -1100,6 +1117,7 @@ def render_jobs(operation: SandboxOperation) -> list[tuple[str, AudioJob]]:
         return [("stems", job)]
     if endpoint.kind == "loop":
         plan = extra["loop"]
+        mode = {"loop_auto": "bars", "loop_beat_count": "beats"}.get(endpoint.action, "ranges")
         job = AudioJob(
             "loop",
             prompt,
@@ -1109,23 +1127,18 @@ def render_jobs(operation: SandboxOperation) -> list[tuple[str, AudioJob]]:
             source=_source(request["audioUrl"], account),
             segments=plan["segments"],
             count=plan["count"],
+            loop_mode=mode,
         )
         return [("1", job)]
     if endpoint.kind == "gen_loop":
         plan = extra["loop"]
-        source_url = request.get("audioUrl")
-        job = AudioJob(
-            "gen_loop",
-            prompt or request.get("lyrics", ""),
-            seconds,
-            seed,
-            endpoint.fmt,
-            lyrics=request.get("lyrics", ""),
-            vocals=endpoint.action != "gen_loop_music",
-            loopable=bool(request.get("loop")),
+        job = gen_loop_job(
+            endpoint,
+            request,
+            account,
             segments=plan["segments"],
             count=plan["count"],
-            source=_source(source_url, account) if source_url else None,
+            loop_mode="bars",
         )
         return [("gen_loop", job)]
     kind = {"extend_song": "extend", "extend_music": "extend"}.get(endpoint.kind, endpoint.kind)
@@ -1136,7 +1149,7 @@ def render_jobs(operation: SandboxOperation) -> list[tuple[str, AudioJob]]:
         or request.get("reference_url")
         or ""
     )
-    source = _source(source_url, account) if source_url else None
+    source = _source(source_url, account) if source_url and kind in ("extend", "remix") else None
     extend = None
     if kind == "extend":
         at = request["extend_at"] / 1000.0 if "extend_at" in request else None

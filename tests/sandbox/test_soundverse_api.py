@@ -167,9 +167,12 @@ class TestValidation:
         }
 
     def test_a_short_loop_source(self, account):
-        short = make_source(seconds=1)
-        response = post("/v1/generate/trim-and-loop/auto", {"audioUrl": short, "count": 2}, account)
+        short = make_source(seconds=1)  # one bar: four beats
+        body = {"audioUrl": short, "count": 2, "beatsToInclude": 5}
+        response = post("/v1/generate/trim-and-loop/beat-count", body, account)
         assert response.json()["message"] == "Not enough beats to create loop."
+        body["beatsToInclude"] = 4
+        assert post("/v1/generate/trim-and-loop/beat-count", body, account).status_code == 200
 
 
 class TestStreams:
@@ -230,7 +233,9 @@ class TestStreams:
         done = [c for c in chunks if c["status"] == "completed" and not c["isComplete"]]
         for chunk in done:
             assert chunk["audio_ready"] and chunk["audio_url"] and chunk["audio_id"]
-            assert chunk["duration"] == 2.0 and 80 <= chunk["bpm"] <= 140
+            # Songs are whole bars long: about the two seconds asked for, at the song's tempo.
+            bar = 240 / chunk["bpm"]
+            assert abs(chunk["duration"] - 2.0) <= bar / 2 + 0.01 and 30 <= chunk["bpm"] <= 300
             assert chunk["lyrics_sections"] and chunk["tokens"] and chunk["totalTokens"]
         last = chunks[-1]
         assert last["isComplete"] and last["total_versions"] == 2
@@ -635,3 +640,18 @@ class TestRecording:
             http("GET", f"/v5/status?message_id={message_id}", key=account)
         assert SandboxFile.objects.count() == 2  # two versions, rendered a single time
         assert json.dumps(SandboxOperation.objects.get().result["files"])
+
+
+def test_all_stems_of_sandbox_music_sum_back_to_it(account):
+    # Stem separation of sandbox-made audio returns its true layers, not filtered guesses.
+    import numpy as np
+
+    source = make_source(seconds=6)
+    mix, rate = decode(download(source))
+    stems = post("/v1/generate/stem-separation/all-stems", {"audioUrl": source}, account).json()
+    layers = [decode(download(stem["audioUrl"]))[0] for stem in stems]
+    total = sum(layers)
+    assert rate == 44100 and total.shape == mix.shape
+    error = np.sqrt(np.mean((total - mix) ** 2)) / np.sqrt(np.mean(mix**2))
+    assert 20 * np.log10(error) < -40
+    assert all(np.sqrt(np.mean(layer**2)) < np.sqrt(np.mean(mix**2)) for layer in layers)
