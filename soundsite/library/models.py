@@ -76,6 +76,10 @@ class Track(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["workspace", "deleted_at", "-created_at"]),
+            # Counting a page's matches (live, not stems) reads only this index.
+            models.Index(
+                fields=["workspace", "deleted_at", "relation"], name="library_track_count_idx"
+            ),
             # The public verification page looks certificates up by the file's hash.
             models.Index(fields=["sha256"], name="library_track_sha256_idx"),
         ]
