@@ -32,8 +32,8 @@ from soundsite.library.labels import (
 from soundsite.library.models import Favourite, Relation, Track
 
 SORTS = {
-    # Ties on the time are broken by id ascending, which follows the index with no extra sort.
-    "new": ("Newest first", ("-created_at", "id")),
+    # Exactly the order of library_track_newest_idx, so the first page needs no sorting.
+    "new": ("Newest first", ("-created_at", "-id")),
     "old": ("Oldest first", ("created_at", "id")),
     "title": ("Title A–Z", (Lower("title"), "id")),
     "long": ("Longest first", ("-duration", "-id")),
