@@ -9,9 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from soundsite.library.models import Collection, ShareLink, Track
-
-# What serving a file needs: audio requests come many per minute while a member seeks.
-FILE_FIELDS = ("id", "code", "workspace_id", "file", "file_name", "content_type", "bytes", "sha256")
+from soundsite.library.playback import FILE_FIELDS
 
 
 def get_track_for_member(request, code, *, deleted: bool = False, for_file: bool = False) -> Track:

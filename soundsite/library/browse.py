@@ -250,8 +250,11 @@ class Row:
     wave: SafeString
 
 
-def rows(tracks) -> list[Row]:
-    """Rows for ``tracks`` (annotated by ``annotate_for_list``), with their waveforms."""
+def rows(tracks, *, audio_url) -> list[Row]:
+    """Rows for ``tracks`` (annotated by ``annotate_for_list``), with their waveforms.
+
+    ``audio_url`` makes a track's audio address (``playback.audio_url_maker``).
+    """
     from soundsite.library.templatetags.library import duration, duration_words, track_url
 
     out = []
@@ -268,7 +271,7 @@ def rows(tracks) -> list[Row]:
                 code=code,
                 title=track.title,
                 page_url=track_url(code, "track"),
-                audio_url=track_url(code, "track_audio"),
+                audio_url=audio_url(code),
                 peaks_url=track_url(code, "track_peaks"),
                 favourite_url=track_url(code, "track_favourite"),
                 duration=duration(track.duration),

@@ -30,7 +30,7 @@ from soundsite.accounts.access import workspace_required
 from soundsite.accounts.models import Role
 from soundsite.lib.audio import NotAudio
 from soundsite.lib.ranged import ranged_file_response
-from soundsite.library import browse, exports
+from soundsite.library import browse, exports, playback
 from soundsite.library.access import get_track_for_member, tracks_for_member
 from soundsite.library.activity import record, record_tracks
 from soundsite.library.forms import parse_codes
@@ -74,7 +74,7 @@ def render_library(request, *, status: int = 200, upload_form=None, upload_error
     context = {
         "section": "library",
         "tab": "tracks",
-        "rows": browse.rows(page.object_list),
+        "rows": browse.rows(page.object_list, audio_url=playback.audio_url_maker(request)),
         **row_context(request),
         "form": form,
         "page": page,
@@ -200,8 +200,16 @@ def _is_first_request(request) -> bool:
 
 
 @require_safe
-@workspace_required()
 def track_audio(request, code):
+    """Audio for the player: a valid key (playback.py) skips the session and membership reads."""
+    track = playback.track_from_key(request, code)
+    if track is not None:
+        return _serve(request, track, as_attachment=False)
+    return _track_audio_for_member(request, code)
+
+
+@workspace_required()
+def _track_audio_for_member(request, code):
     return _serve(request, get_track_for_member(request, code, for_file=True), as_attachment=False)
 
 

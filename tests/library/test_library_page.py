@@ -29,7 +29,7 @@ def test_it_lists_tracks_with_waveform_thumbnails_and_details(member_client, tra
     assert "Commercial" in html  # license badge
     assert "0:01" in html  # duration
     assert "owner" in html  # who made it
-    assert f'data-audio="/library/tracks/{track.code}/audio/"' in html
+    assert f'data-audio="/library/tracks/{track.code}/audio/?k=' in html
 
 
 def test_empty_library_says_what_to_do(member_client):

@@ -128,3 +128,12 @@ def jsonify(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.simple_tag(takes_context=True)
+def audio_url(context, code) -> str:
+    """The player's address for a track's audio, with a short-lived key (library/playback.py)."""
+    from soundsite.library.playback import audio_url_maker
+
+    request = context.get("request")
+    return audio_url_maker(request)(code) if request else track_url(code, "track_audio")
