@@ -75,6 +75,8 @@ def _wait_playing(page):
 
 
 def test_player_keeps_playing_across_pages_and_seeks(live_server, owner, library):
+    make_share(track=library["tracks"][1], user=owner, note="Cut for the spring radio spot")
+    make_share(collection=library["collection"], user=owner, password="tulips")
     errors = ConsoleErrors()
     with chromium() as browser:
         context = signed_in_context(browser, live_server, owner)
@@ -150,8 +152,6 @@ def test_player_keeps_playing_across_pages_and_seeks(live_server, owner, library
         screenshot(page, "track-1280")
         page.goto(f"{live_server.url}/library/tracks/{library['tracks'][0].code}/certificate/")
         screenshot(page, "certificate-1280")
-        make_share(track=library["tracks"][1], user=owner, note="Cut for the spring radio spot")
-        make_share(collection=library["collection"], user=owner, password="tulips")
         page.goto(f"{live_server.url}/shares/")
         screenshot(page, "shares-1280")
         context.close()
@@ -249,3 +249,23 @@ def test_password_share_link_in_a_fresh_browser(live_server, owner, library):
         visitor.close()
     # The only console line allowed is the browser noting the unknown link's 404 status.
     assert all(f"/s/{'x' * 32}/" in error and "404" in error for error in errors.errors)
+
+
+def test_delete_then_undo_from_the_message(live_server, owner, library):
+    errors = ConsoleErrors()
+    track = library["tracks"][2]
+    with chromium() as browser:
+        context = signed_in_context(browser, live_server, owner)
+        page = errors.watch(context.new_page())
+        page.goto(f"{live_server.url}/library/tracks/{track.code}/")
+        page.get_by_role("button", name="Delete this track").click()
+        page.wait_for_url("**/library/")
+        assert page.get_by_text("“Paper boats” moved to Recently deleted.").is_visible()
+        assert page.locator("#results").get_by_text("Paper boats").count() == 0
+        page.get_by_role("button", name="Undo").click()
+        page.wait_for_url(f"**/library/tracks/{track.code}/")
+        assert page.get_by_text("“Paper boats” is back in the library.").is_visible()
+        context.close()
+    track.refresh_from_db()
+    assert track.deleted_at is None
+    assert errors.errors == []
