@@ -208,6 +208,7 @@ def test_share_link_plays_in_a_fresh_browser(live_server, owner, library):
         collection = library["collection"]
         page.goto(f"{live_server.url}/library/collections/{collection.code}/share/")
         page.get_by_label("Note to the client (optional)").fill("Two options for the spring spot.")
+        screenshot(page, "share-form-1280")
         page.get_by_role("button", name="Create link").click()
         page.wait_for_url("**/shares/**")
         link = page.locator("tr.is-new input[data-copy-source]").input_value()
