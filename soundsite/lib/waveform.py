@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -20,17 +21,21 @@ MIN_BAR = 1
 
 def resample(peaks: Sequence[float], bars: int) -> list[float]:
     """``bars`` values, each the largest peak of its slice (or the peaks themselves if fewer)."""
-    values = [min(1.0, max(0.0, float(value))) for value in peaks if _is_number(value)]
-    if not values or bars <= 0:
+    values = np.asarray(
+        [value for value in peaks if _is_number(value)] if not _all_floats(peaks) else peaks,
+        dtype=np.float64,
+    )
+    values = np.clip(values[np.isfinite(values)], 0.0, 1.0)
+    if not len(values) or bars <= 0:
         return []
     if len(values) <= bars:
-        return values
-    out = []
-    for index in range(bars):
-        start = index * len(values) // bars
-        end = max(start + 1, (index + 1) * len(values) // bars)
-        out.append(max(values[start:end]))
-    return out
+        return values.tolist()
+    edges = (np.arange(bars + 1) * len(values)) // bars
+    return np.maximum.reduceat(values, edges[:-1]).tolist()
+
+
+def _all_floats(peaks) -> bool:
+    return isinstance(peaks, list) and all(type(value) is float for value in peaks)
 
 
 def bars_path(peaks: Sequence[float], bars: int) -> tuple[str, int]:

@@ -9,13 +9,18 @@ from __future__ import annotations
 from django.http import Http404
 
 from soundsite.library.models import Collection, ShareLink, Track
+from soundsite.library.playback import FILE_FIELDS
 
 
-def get_track_for_member(request, code, *, deleted: bool = False) -> Track:
+def get_track_for_member(request, code, *, deleted: bool = False, for_file: bool = False) -> Track:
     """The live (or, with ``deleted``, the recently deleted) track with this code, or 404."""
     tracks = Track.objects.filter(workspace=request.workspace, code=code)
     tracks = tracks.deleted() if deleted else tracks.live()
-    track = tracks.select_related("created_by", "job", "parent").first()
+    if for_file:
+        tracks = tracks.only(*FILE_FIELDS, "title")
+    else:
+        tracks = tracks.select_related("created_by", "job", "parent")
+    track = tracks.first()
     if track is None:
         raise Http404("No such track in this workspace.")
     return track

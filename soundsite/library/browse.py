@@ -8,20 +8,31 @@ whenever a track is added.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django import forms
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from soundsite.accounts.models import Membership
-from soundsite.library import search
-from soundsite.library.labels import TASK_LABELS, license_name
+from soundsite.library import search, thumbnails
+from soundsite.library.labels import (
+    RELATION_LABELS,
+    STEM_LABELS,
+    TASK_LABELS,
+    license_name,
+    provider_label,
+    task_label,
+)
 from soundsite.library.models import Favourite, Relation, Track
 
 SORTS = {
+    # Exactly the order of library_track_newest_idx, so the first page needs no sorting.
     "new": ("Newest first", ("-created_at", "-id")),
     "old": ("Oldest first", ("created_at", "id")),
     "title": ("Title A–Z", (Lower("title"), "id")),
@@ -135,9 +146,7 @@ def library_tracks(workspace, user, filters: dict, sort: str = "new"):
         tracks = tracks.filter(relation=Relation.UPLOAD)
     if not filters.get("with_stems") and filters.get("task") != "stems":
         # A stem is reached from its track's page; listed alone it would crowd the library.
-        tracks = tracks.exclude(
-            relation=Relation.STEM, parent__isnull=False, parent__deleted_at__isnull=True
-        )
+        tracks = tracks.exclude(relation=Relation.STEM)
     return annotate_for_list(tracks, user).order_by(*SORTS.get(sort, SORTS["new"])[1])
 
 
@@ -145,7 +154,8 @@ def annotate_for_list(tracks, user):
     """What a track row needs, fetched in the same query as the rows."""
     return (
         tracks.select_related("created_by")
-        .defer("lyrics", "parameters", "remote_output")
+        # Peaks are only needed for pictures not drawn yet (see thumbnails.attach).
+        .defer("lyrics", "parameters", "remote_output", "peaks")
         .annotate(
             is_favourite=Exists(Favourite.objects.filter(user=user, track=OuterRef("pk"))),
             has_stems=Exists(_stems_of(OuterRef("pk"))),
@@ -208,3 +218,75 @@ def active_chips(form: LibraryFilters, query) -> list[tuple[str, str]]:
         remaining.pop("page", None)
         chips.append((label, remaining.urlencode()))
     return chips
+
+
+@dataclass
+class Row:
+    """One line of the track list with every text already worked out.
+
+    The library page shows fifty of these; preparing them in Python keeps the template to plain
+    lookups, which is several times faster than filters and includes per row.
+    """
+
+    track: Track
+    code: str
+    title: str
+    page_url: str
+    audio_url: str
+    peaks_url: str
+    favourite_url: str
+    duration: str
+    duration_words: str
+    duration_exact: str
+    kind: str
+    provider: str
+    license: str
+    is_upload: bool
+    has_stems: bool
+    is_favourite: bool
+    who: str
+    made_iso: str
+    made_ago: str
+    wave: SafeString
+
+
+def rows(tracks, *, audio_url) -> list[Row]:
+    """Rows for ``tracks`` (annotated by ``annotate_for_list``), with their waveforms.
+
+    ``audio_url`` makes a track's audio address (``playback.audio_url_maker``).
+    """
+    from soundsite.library.templatetags.library import duration, duration_words, track_url
+
+    out = []
+    for track in thumbnails.attach(tracks):
+        code = str(track.code)
+        if track.relation == Relation.STEM:
+            kind = f"Stem: {STEM_LABELS.get(track.stem_kind, track.stem_kind)}"
+            kind = kind if track.stem_kind else RELATION_LABELS["stem"]
+        else:
+            kind = task_label(track.task)
+        out.append(
+            Row(
+                track=track,
+                code=code,
+                title=track.title,
+                page_url=track_url(code, "track"),
+                audio_url=audio_url(code),
+                peaks_url=track_url(code, "track_peaks"),
+                favourite_url=track_url(code, "track_favourite"),
+                duration=duration(track.duration),
+                duration_words=duration_words(track.duration),
+                duration_exact=f"{track.duration:.3f}",
+                kind=kind,
+                provider=provider_label(track.provider),
+                license=license_name(track.license_snapshot),
+                is_upload=track.relation == Relation.UPLOAD,
+                has_stems=bool(getattr(track, "has_stems", False)),
+                is_favourite=bool(getattr(track, "is_favourite", False)),
+                who=track.created_by.name if track.created_by else "Someone who left",
+                made_iso=track.created_at.isoformat(),
+                made_ago=naturaltime(track.created_at),
+                wave=track.thumbnail,
+            )
+        )
+    return out

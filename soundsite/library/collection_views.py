@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from soundsite.accounts.access import workspace_required
 from soundsite.accounts.models import Role
+from soundsite.library import thumbnails
 from soundsite.library.access import get_collection_for_member, tracks_for_member
 from soundsite.library.browse import annotate_for_list
 from soundsite.library.forms import CollectionForm, parse_codes
@@ -53,7 +54,7 @@ def collection_create(request):
             request,
             "library/collections.html",
             {"section": "library", "tab": "collections", "collections": items, "form": form},
-            status=400,
+            status=200 if request.htmx else 400,
         )
     collection = Collection.objects.create(
         workspace=request.workspace, created_by=request.user, **form.cleaned_data
@@ -79,7 +80,7 @@ def collection(request, code):
             "section": "library",
             "tab": "collections",
             "collection": found,
-            "tracks": list(collection_tracks(found, request.user)),
+            "tracks": thumbnails.attach(collection_tracks(found, request.user)),
             "form": CollectionForm(initial={"name": found.name, "description": found.description}),
             "share_count": ShareLink.objects.filter(collection=found).count(),
         },
@@ -99,11 +100,11 @@ def collection_edit(request, code):
                 "section": "library",
                 "tab": "collections",
                 "collection": found,
-                "tracks": list(collection_tracks(found, request.user)),
+                "tracks": thumbnails.attach(collection_tracks(found, request.user)),
                 "form": form,
                 "edit_open": True,
             },
-            status=400,
+            status=200 if request.htmx else 400,
         )
     found.name = form.cleaned_data["name"]
     found.description = form.cleaned_data["description"]
@@ -187,7 +188,10 @@ def collection_move(request, code):
         return render(
             request,
             "library/collection.html#items",
-            {"collection": found, "tracks": list(collection_tracks(found, request.user))},
+            {
+                "collection": found,
+                "tracks": thumbnails.attach(collection_tracks(found, request.user)),
+            },
         )
     return redirect("collection", code=found.code)
 

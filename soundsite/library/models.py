@@ -75,7 +75,20 @@ class Track(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["workspace", "deleted_at", "-created_at"]),
+            # The library page: a workspace's live tracks, newest first, ties by id. Partial, so
+            # "deleted_at IS NULL" is the index's own condition and the order comes straight
+            # from it (PostgreSQL cannot order past an IS NULL column of a plain index).
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="library_track_live_idx",
+            ),
+            # Counting a page's matches (live, not stems) reads only this index.
+            models.Index(
+                fields=["workspace", "relation"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="library_track_count_idx",
+            ),
             # The public verification page looks certificates up by the file's hash.
             models.Index(fields=["sha256"], name="library_track_sha256_idx"),
         ]

@@ -21,7 +21,9 @@ from soundsite.library.models import Verb
 PRIVATE_HEADERS = {
     "Cache-Control": "private, no-store",
     "X-Robots-Tag": "noindex, nofollow",
-    "Referrer-Policy": "no-referrer",
+    # Same-origin keeps the token out of Referer headers to other sites while letting the
+    # password form send its Origin (which the CSRF check needs).
+    "Referrer-Policy": "same-origin",
 }
 
 

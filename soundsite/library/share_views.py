@@ -40,7 +40,8 @@ def _share_form_page(request, *, track=None, collection=None):
         )
         messages.success(request, "Link ready. Copy it and send it to your client.")
         return redirect(f"{reverse('share_links')}?created={share.code}#share-{share.code}")
-    status = 400 if form.errors else 200
+    # htmx swaps only successful answers, so a boosted form gets its errors back with 200.
+    status = 400 if form.errors and not request.htmx else 200
     return render(
         request,
         "library/share_form.html",

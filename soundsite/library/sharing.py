@@ -47,7 +47,9 @@ def expiry_label(days: int) -> str:
 
 
 class ShareForm(forms.Form):
-    expires_in = forms.TypedChoiceField(label="Link works for", coerce=int)
+    expires_in = forms.TypedChoiceField(
+        label="Link works for", coerce=int, widget=forms.RadioSelect
+    )
     allow_download = forms.BooleanField(
         label="Allow downloads",
         required=False,

@@ -12,10 +12,12 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import (
     require_GET,
@@ -28,7 +30,7 @@ from soundsite.accounts.access import workspace_required
 from soundsite.accounts.models import Role
 from soundsite.lib.audio import NotAudio
 from soundsite.lib.ranged import ranged_file_response
-from soundsite.library import browse, exports
+from soundsite.library import browse, exports, playback
 from soundsite.library.access import get_track_for_member, tracks_for_member
 from soundsite.library.activity import record, record_tracks
 from soundsite.library.forms import parse_codes
@@ -72,6 +74,8 @@ def render_library(request, *, status: int = 200, upload_form=None, upload_error
     context = {
         "section": "library",
         "tab": "tracks",
+        "rows": browse.rows(page.object_list, audio_url=playback.audio_url_maker(request)),
+        **row_context(request),
         "form": form,
         "page": page,
         "view": view,
@@ -87,6 +91,19 @@ def render_library(request, *, status: int = 200, upload_form=None, upload_error
     if request.htmx and request.htmx.target == "results":
         template += "#results"
     return render(request, template, context, status=status)
+
+
+def row_context(request) -> dict:
+    """What every track row shares, worked out once per page instead of once per row."""
+    from soundsite.library.templatetags.library import icon
+
+    return {
+        "icons": {name: icon(name) for name in ("play", "pause", "heart")},
+        "csrf_input": format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+        ),
+        "next_url": request.get_full_path(),
+    }
 
 
 def _collections_menu(request) -> list[Collection]:
@@ -183,15 +200,23 @@ def _is_first_request(request) -> bool:
 
 
 @require_safe
-@workspace_required()
 def track_audio(request, code):
-    return _serve(request, get_track_for_member(request, code), as_attachment=False)
+    """Audio for the player: a valid key (playback.py) skips the session and membership reads."""
+    track = playback.track_from_key(request, code)
+    if track is not None:
+        return _serve(request, track, as_attachment=False)
+    return _track_audio_for_member(request, code)
+
+
+@workspace_required()
+def _track_audio_for_member(request, code):
+    return _serve(request, get_track_for_member(request, code, for_file=True), as_attachment=False)
 
 
 @require_safe
 @workspace_required()
 def track_download(request, code):
-    track = get_track_for_member(request, code)
+    track = get_track_for_member(request, code, for_file=True)
     response = _serve(request, track, as_attachment=True)
     if response.status_code == 200 and _is_first_request(request):
         record(request.workspace, request.user, Verb.DOWNLOADED, track=track)

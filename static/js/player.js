@@ -761,6 +761,21 @@
     }
   });
 
+  /* A boosted page that answers with an error (a deleted track, a lost session): show that
+     page properly instead of silently staying put. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    if (detail.boosted && detail.xhr && detail.xhr.status >= 400) {
+      if (detail.requestConfig && detail.requestConfig.verb === "get") {
+        event.preventDefault();
+        window.location.assign(detail.pathInfo.requestPath);
+      } else {
+        detail.shouldSwap = true;
+        detail.isError = false;
+      }
+    }
+  });
+
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail && event.detail.target;
     mixers.slice().forEach(function (mixer) {

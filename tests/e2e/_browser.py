@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 CHROMIUM = "/usr/bin/chromium"
@@ -49,6 +50,9 @@ def signed_in_context(browser, live_server, user, viewport=DESKTOP):
     """A browser context carrying a session for ``user`` (no login form round trip)."""
     client = Client()
     client.force_login(user)
+    # Inside Playwright's sync API the ORM may have opened a connection of its own context;
+    # close it now, or it would outlive the test and block dropping the test database.
+    connections.close_all()
     context = browser.new_context(viewport=viewport)
     context.add_cookies(
         [

@@ -75,11 +75,15 @@ def _wait_playing(page):
 
 
 def test_player_keeps_playing_across_pages_and_seeks(live_server, owner, library):
+    make_share(track=library["tracks"][1], user=owner, note="Cut for the spring radio spot")
+    make_share(collection=library["collection"], user=owner, password="tulips")
     errors = ConsoleErrors()
     with chromium() as browser:
         context = signed_in_context(browser, live_server, owner)
         page = errors.watch(context.new_page())
-        page.goto(f"{live_server.url}/library/")
+        page.goto(f"{live_server.url}/library/?view=grid")
+        screenshot(page, "library-grid-1280")
+        page.goto(f"{live_server.url}/library/?view=list")
         screenshot(page, "library-1280")
 
         page.get_by_role("button", name="Play Harbour lights", exact=True).click()
@@ -96,8 +100,10 @@ def test_player_keeps_playing_across_pages_and_seeks(live_server, owner, library
         page.wait_for_function(f"() => ({CURRENT_TIME})() > {before + 0.3}", timeout=10000)
         assert page.evaluate(PLAYING)
 
+        screenshot(page, "collections-1280")
         page.get_by_role("link", name="Acme – spring spot").click()
         page.wait_for_url("**/library/collections/*/")
+        screenshot(page, "collection-1280")
         page.get_by_role("link", name="Harbour lights").first.click()
         page.wait_for_url(f"**/library/tracks/{library['tracks'][0].code}/")
         assert page.evaluate(PLAYING), "navigating to the track page stopped the player"
@@ -153,9 +159,10 @@ def test_player_keeps_playing_across_pages_and_seeks(live_server, owner, library
         phone = signed_in_context(browser, live_server, owner, viewport=PHONE)
         small = errors.watch(phone.new_page())
         small.goto(f"{live_server.url}/library/")
+        screenshot(small, "library-390", full_page=False)
         small.get_by_role("button", name="Play Rush hour", exact=True).click()
         _wait_playing(small)
-        screenshot(small, "library-390", full_page=False)
+        screenshot(small, "library-390-playing", full_page=False)
         small.goto(f"{live_server.url}/library/tracks/{library['tracks'][0].code}/")
         screenshot(small, "track-390", full_page=False)
         phone.close()
@@ -201,6 +208,7 @@ def test_share_link_plays_in_a_fresh_browser(live_server, owner, library):
         collection = library["collection"]
         page.goto(f"{live_server.url}/library/collections/{collection.code}/share/")
         page.get_by_label("Note to the client (optional)").fill("Two options for the spring spot.")
+        screenshot(page, "share-form-1280")
         page.get_by_role("button", name="Create link").click()
         page.wait_for_url("**/shares/**")
         link = page.locator("tr.is-new input[data-copy-source]").input_value()
@@ -241,4 +249,25 @@ def test_password_share_link_in_a_fresh_browser(live_server, owner, library):
         assert gone.status == 404
         screenshot(page, "share-unavailable-390")
         visitor.close()
-    assert errors.errors == [] or all("404" in error for error in errors.errors)
+    # The only console line allowed is the browser noting the unknown link's 404 status.
+    assert all(f"/s/{'x' * 32}/" in error and "404" in error for error in errors.errors)
+
+
+def test_delete_then_undo_from_the_message(live_server, owner, library):
+    errors = ConsoleErrors()
+    track = library["tracks"][2]
+    with chromium() as browser:
+        context = signed_in_context(browser, live_server, owner)
+        page = errors.watch(context.new_page())
+        page.goto(f"{live_server.url}/library/tracks/{track.code}/")
+        page.get_by_role("button", name="Delete this track").click()
+        page.wait_for_url("**/library/")
+        assert page.get_by_text("“Paper boats” moved to Recently deleted.").is_visible()
+        assert page.locator("#results").get_by_text("Paper boats").count() == 0
+        page.get_by_role("button", name="Undo").click()
+        page.wait_for_url(f"**/library/tracks/{track.code}/")
+        assert page.get_by_text("“Paper boats” is back in the library.").is_visible()
+        context.close()
+    track.refresh_from_db()
+    assert track.deleted_at is None
+    assert errors.errors == []

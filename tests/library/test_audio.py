@@ -1,10 +1,13 @@
 """Audio for the player, peaks, and downloads: access-checked, ranged, counted once."""
 
+import re
+
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from soundsite.library.models import Activity, Verb
+from tests.factories import make_track
 
 
 @pytest.fixture
@@ -111,3 +114,99 @@ def test_deleted_tracks_are_not_served(owner_client, deleted_track):
 def test_another_workspaces_track_is_not_served(owner_client, stranger_track):
     for name in ("track_audio", "track_download", "track_peaks", "track_export"):
         assert owner_client.get(reverse(name, args=[stranger_track.code])).status_code == 404
+
+
+# --- Player keys (library/playback.py) -----------------------------------------------------------
+
+
+def _keyed_url(client, track):
+    html = client.get(reverse("track", args=[track.code])).content.decode()
+    return re.search(rf'data-audio="(/library/tracks/{track.code}/audio/\?k=[^"]+)"', html).group(1)
+
+
+def test_a_keyed_link_reads_only_the_track(owner_client, track, django_assert_num_queries):
+    url = _keyed_url(owner_client, track)
+    with django_assert_num_queries(1):
+        response = owner_client.get(url, HTTP_RANGE="bytes=0-9")
+    assert response.status_code == 206
+    assert len(_body(response)) == 10
+
+
+def test_a_keyed_link_is_useless_in_another_browser(owner_client, track, owner):
+    from django.test import Client
+
+    url = _keyed_url(owner_client, track)
+    assert Client().get(url).status_code == 302  # no session: sent to sign in
+    other = Client()
+    other.force_login(owner)  # the same person, another session: the full check runs
+    assert other.get(url).status_code == 200
+
+
+def test_a_key_for_one_track_does_not_open_another(owner_client, workspace, owner, track):
+    other = make_track(workspace, "Other", user=owner)
+    key = _keyed_url(owner_client, track).split("?k=")[1]
+    url = f"{reverse('track_audio', args=[other.code])}?k={key}"
+    # Not a valid key for this track: the full access check decides (and this member may).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert owner_client.get(url).status_code == 200
+    assert len(captured) > 1
+
+
+def test_an_old_or_tampered_key_falls_back_to_the_full_check(
+    client, owner, viewer, track, stranger
+):
+    client.force_login(stranger)
+    url = _keyed_url_for(client, track, owner)
+    assert client.get(url).status_code == 404  # a stranger's session never matches the key
+    client.force_login(owner)
+    good = _keyed_url(client, track)
+    tampered = good[:-3] + ("aaa" if not good.endswith("aaa") else "bbb")
+    assert _queries(client, good) == 1
+    assert _queries(client, tampered) > 1  # still a member: the full check says yes
+    with time_machine_minutes(11):
+        assert _queries(client, good) > 1
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_a_deleted_track_is_not_served_even_with_a_key(owner_client, track):
+    url = _keyed_url(owner_client, track)
+    track.deleted_at = track.created_at
+    track.save()
+    assert owner_client.get(url).status_code == 404
+
+
+def _keyed_url_for(client, track, owner):
+    from django.test import Client
+
+    member = Client()
+    member.force_login(owner)
+    return _keyed_url(member, track)
+
+
+class time_machine_minutes:
+    """Move signing's clock forward (keys are timestamped with time.time)."""
+
+    def __init__(self, minutes):
+        self.minutes = minutes
+
+    def __enter__(self):
+        import time
+        from unittest import mock
+
+        real = time.time
+        self.patch = mock.patch("django.core.signing.time.time", lambda: real() + self.minutes * 60)
+        self.patch.start()
+
+    def __exit__(self, *exc):
+        self.patch.stop()

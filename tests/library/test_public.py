@@ -27,11 +27,11 @@ def test_track_link_shows_workspace_track_player_and_license(client, share, trac
     assert "Shared by <strong>Northlight Studio</strong>" in html
     assert "Harbour lights" in html
     assert f'data-audio="/s/{share.token}/audio/{track.code}/"' in html
-    assert '<svg class="wave"' in html
+    assert '<svg class="wave wave-base"' in html
     assert "Commercial license" in html and "Use in paid client work" in html
     assert f"/s/{share.token}/download/{track.code}/" in html
     assert response["X-Robots-Tag"] == "noindex, nofollow"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 

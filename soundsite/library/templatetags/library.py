@@ -1,19 +1,50 @@
 """Template helpers for the library: waveforms, durations, labels and license badges."""
 
 import json
+from functools import lru_cache
 
 from django import template
+from django.template.loader import get_template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from soundsite.lib.waveform import waveform_svg
-from soundsite.library import labels
+from soundsite.library import labels, thumbnails
 
 register = template.Library()
 
+_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
 
 @register.simple_tag
-def waveform(peaks, bars=100, css_class="wave"):
-    return waveform_svg(peaks or [], bars=int(bars), css_class=css_class)
+def waveform(peaks, bars=100, css_class="wave", key=None):
+    """Inline SVG of ``peaks``; with ``key`` (the track's code) drawn once and remembered."""
+    if key is None:
+        return waveform_svg(peaks or [], bars=int(bars), css_class=css_class)
+    return thumbnails.draw(peaks, key, bars=int(bars), css_class=css_class)
+
+
+@lru_cache(maxsize=32)
+def _icon_markup(name: str) -> str:
+    return get_template(f"library/icons/{name}.svg").render().strip()
+
+
+@register.simple_tag
+def icon(name: str):
+    """One of the library's inline SVG icons, read once."""
+    return mark_safe(_icon_markup(name))  # noqa: S308 - our own files, not user input
+
+
+@lru_cache(maxsize=64)
+def _url_pattern(name: str) -> str:
+    return reverse(name, args=[_PLACEHOLDER])
+
+
+@register.filter
+def track_url(code, name: str) -> str:
+    """``reverse(name, args=[code])`` for URLs that take one code, without resolving each time."""
+    return _url_pattern(name).replace(_PLACEHOLDER, str(code))
 
 
 @register.filter
@@ -97,3 +128,12 @@ def jsonify(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return (mapping or {}).get(key)
+
+
+@register.simple_tag(takes_context=True)
+def audio_url(context, code) -> str:
+    """The player's address for a track's audio, with a short-lived key (library/playback.py)."""
+    from soundsite.library.playback import audio_url_maker
+
+    request = context.get("request")
+    return audio_url_maker(request)(code) if request else track_url(code, "track_audio")
