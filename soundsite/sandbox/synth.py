@@ -717,6 +717,7 @@ def _render_music(
         drums_on=setup.drums or (layers is not None and "drums" in layers),
         vocals=vocals, voice=setup.voice, layers=layers, one_shot=one_shot,
         bar_range=(start_bar, total_bars) if start_bar else None,
+        tempo=tempo,
     )
     lo, hi = window if window is not None else (0, total)
     parts = _paint(notes, hi - lo, lo, beat_f, tempo, fine, circular)
@@ -1026,15 +1027,17 @@ def _render_cut(recipe: Recipe, fine: bool):
     xf = int(0.03 * SAMPLE_RATE)
     parts = {}
     for name, buf in src.stems.items():
-        head = buf[first:head_end].copy()
         out = np.zeros((total, 2), dtype=F32)
-        take = min(len(head), total)
-        out[:take] = head[:take]
+        tail = buf[tail_start:end_f][-total:] if tail_bars else buf[:0]
+        # The tail is placed flush with the end, so the cut ends exactly where the source
+        # does (on its last bar line); the head fills what is left before it.
+        joint = total - len(tail)
+        head = buf[first:head_end][:joint]
+        out[: len(head)] = head
         if pickup:
-            out[: int(0.005 * SAMPLE_RATE)] *= _ramp(int(0.005 * SAMPLE_RATE), down=False)
-        if tail_bars and take < total:
-            tail = buf[tail_start:end_f]
-            joint = take
+            ramp_in = min(total, int(0.005 * SAMPLE_RATE))
+            out[:ramp_in] *= _ramp(ramp_in, down=False)
+        if len(tail):
             lo = max(0, joint - xf)
             # The head fades out over the last few milliseconds before the joint while the
             # frames just before the tail fade in, so the tail's downbeat lands on the joint.
@@ -1042,8 +1045,7 @@ def _render_cut(recipe: Recipe, fine: bool):
             pre_tail = buf[max(0, tail_start - (joint - lo)) : tail_start]
             if len(pre_tail) == joint - lo:
                 out[lo:joint] += pre_tail * _ramp(joint - lo, down=False)
-            n = min(len(tail), total - joint)
-            out[joint : joint + n] = tail[:n]
+            out[joint:] = tail
         fade = int(min(0.25 * bar_f, 0.08 * SAMPLE_RATE))
         out[total - fade :] *= _ramp(fade, down=True)
         parts[name] = out

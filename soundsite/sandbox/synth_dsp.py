@@ -407,7 +407,7 @@ def onset_envelope(audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
         flux[begin:end] = sum(rise[:, lo:hi].mean(axis=1) for lo, hi in bands)
         prev = logs[-1:]
     # Remove the slow trend so sustained loud passages do not dominate the autocorrelation.
-    span = max(1, int(0.4 * rate / hop))
+    span = max(1, min(int(0.4 * rate / hop), (count - 1) // 2))
     kernel = np.ones(2 * span + 1, dtype=np.float32) / (2 * span + 1)
     trend = np.convolve(flux, kernel, mode="same")
     env = np.maximum(0.0, flux - trend)
@@ -441,7 +441,7 @@ def estimate_tempo(audio: np.ndarray, sample_rate: int, lo: float = 60, hi: floa
     1. Every candidate period is scored by the mean autocorrelation at its first eight
        multiples; the best one fixes the family of related tempos (T/2, T, 2T …) without
        the 3:2 confusions a single lag invites.
-    2. Within the family, the fastest tempo whose period is at least 0.7 times as periodic
+    2. Within the family, the fastest tempo whose period is at least 0.65 times as periodic
        as twice that period is the beat: faster pulses (off-beat hats) fail the test,
        slower ones (whole bars) are passed over.
     3. The period is refined to a fraction of a frame by a least-squares fit of the
@@ -472,7 +472,7 @@ def estimate_tempo(audio: np.ndarray, sample_rate: int, lo: float = 60, hi: floa
     choice = min(family)
     for candidate in sorted(family, reverse=True):
         period = 60.0 * rate / candidate
-        if 2 * period < ac.size - 2 and at(period) >= 0.7 * at(2 * period):
+        if 2 * period < ac.size - 2 and at(period) >= 0.65 * at(2 * period):
             choice = candidate
             break
     period = 60.0 * rate / choice
