@@ -188,13 +188,26 @@ def band_mask(freqs: np.ndarray, lo: float, hi: float, width: float = 0.25) -> n
 
 def fft_filter(x: np.ndarray, gain_fn, sr: int = SAMPLE_RATE, pad: int = 4096) -> np.ndarray:
     """Zero-phase filtering of x (along axis 0) by a gain curve gain_fn(freqs)."""
+    return fft_filters(x, [gain_fn], sr, pad)[0]
+
+
+def fft_filters(x: np.ndarray, gain_fns, sr: int = SAMPLE_RATE, pad: int = 4096):
+    """x filtered by several gain curves, sharing one forward FFT (zero-phase, float32).
+
+    Channels are transformed as contiguous rows; the padding keeps the circular wrap of
+    the FFT out of the result.
+    """
     n = x.shape[0]
+    rows = np.ascontiguousarray(x.T if x.ndim == 2 else x[None, :], dtype=np.float32)
     size = fast_length(n + pad)
-    spectrum = np.fft.rfft(x, size, axis=0)
+    spectrum = np.fft.rfft(rows, size, axis=-1)
     freqs = np.fft.rfftfreq(size, 1.0 / sr)
-    gains = gain_fn(freqs)
-    spectrum *= gains if x.ndim == 1 else gains[:, None]
-    return np.fft.irfft(spectrum, size, axis=0)[:n].astype(np.float32)
+    out = []
+    for gain_fn in gain_fns:
+        gains = np.asarray(gain_fn(freqs), dtype=np.float32)
+        y = np.fft.irfft(spectrum * gains, size, axis=-1)[:, :n]
+        out.append(np.ascontiguousarray(y.T if x.ndim == 2 else y[0], dtype=np.float32))
+    return out
 
 
 def band(x: np.ndarray, lo: float, hi: float | None, width: float = 0.25) -> np.ndarray:

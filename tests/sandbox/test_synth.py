@@ -478,6 +478,13 @@ def test_a_recipe_survives_json_and_renders_the_same(pop_song, kind):
     assert np.array_equal(synth.render(again).mix, synth.render(recipe).mix)
 
 
+def test_a_broken_recipe_is_rejected_in_plain_words():
+    with pytest.raises(SynthError, match="Not a synthesiser recipe"):
+        Recipe.from_json({"kind": "song", "prompt": "x"})
+    with pytest.raises(SynthError, match="Not a synthesiser recipe"):
+        Recipe.from_json({**synth.plan("song", "x", seconds=5).to_json(), "tempo": "fast"})
+
+
 def test_plan_rejects_what_it_cannot_make():
     with pytest.raises(SynthError, match="Unknown kind"):
         synth.plan("symphony", "x", seconds=10)
