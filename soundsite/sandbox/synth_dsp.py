@@ -188,13 +188,26 @@ def band_mask(freqs: np.ndarray, lo: float, hi: float, width: float = 0.25) -> n
 
 def fft_filter(x: np.ndarray, gain_fn, sr: int = SAMPLE_RATE, pad: int = 4096) -> np.ndarray:
     """Zero-phase filtering of x (along axis 0) by a gain curve gain_fn(freqs)."""
+    return fft_filters(x, [gain_fn], sr, pad)[0]
+
+
+def fft_filters(x: np.ndarray, gain_fns, sr: int = SAMPLE_RATE, pad: int = 4096):
+    """x filtered by several gain curves, sharing one forward FFT (zero-phase, float32).
+
+    Channels are transformed as contiguous rows; the padding keeps the circular wrap of
+    the FFT out of the result.
+    """
     n = x.shape[0]
+    rows = np.ascontiguousarray(x.T if x.ndim == 2 else x[None, :], dtype=np.float32)
     size = fast_length(n + pad)
-    spectrum = np.fft.rfft(x, size, axis=0)
+    spectrum = np.fft.rfft(rows, size, axis=-1)
     freqs = np.fft.rfftfreq(size, 1.0 / sr)
-    gains = gain_fn(freqs)
-    spectrum *= gains if x.ndim == 1 else gains[:, None]
-    return np.fft.irfft(spectrum, size, axis=0)[:n].astype(np.float32)
+    out = []
+    for gain_fn in gain_fns:
+        gains = np.asarray(gain_fn(freqs), dtype=np.float32)
+        y = np.fft.irfft(spectrum * gains, size, axis=-1)[:, :n]
+        out.append(np.ascontiguousarray(y.T if x.ndim == 2 else y[0], dtype=np.float32))
+    return out
 
 
 def band(x: np.ndarray, lo: float, hi: float | None, width: float = 0.25) -> np.ndarray:
@@ -407,7 +420,7 @@ def onset_envelope(audio: np.ndarray, sr: int) -> tuple[np.ndarray, float]:
         flux[begin:end] = sum(rise[:, lo:hi].mean(axis=1) for lo, hi in bands)
         prev = logs[-1:]
     # Remove the slow trend so sustained loud passages do not dominate the autocorrelation.
-    span = max(1, int(0.4 * rate / hop))
+    span = max(1, min(int(0.4 * rate / hop), (count - 1) // 2))
     kernel = np.ones(2 * span + 1, dtype=np.float32) / (2 * span + 1)
     trend = np.convolve(flux, kernel, mode="same")
     env = np.maximum(0.0, flux - trend)
@@ -441,7 +454,7 @@ def estimate_tempo(audio: np.ndarray, sample_rate: int, lo: float = 60, hi: floa
     1. Every candidate period is scored by the mean autocorrelation at its first eight
        multiples; the best one fixes the family of related tempos (T/2, T, 2T …) without
        the 3:2 confusions a single lag invites.
-    2. Within the family, the fastest tempo whose period is at least 0.7 times as periodic
+    2. Within the family, the fastest tempo whose period is at least 0.65 times as periodic
        as twice that period is the beat: faster pulses (off-beat hats) fail the test,
        slower ones (whole bars) are passed over.
     3. The period is refined to a fraction of a frame by a least-squares fit of the
@@ -472,7 +485,7 @@ def estimate_tempo(audio: np.ndarray, sample_rate: int, lo: float = 60, hi: floa
     choice = min(family)
     for candidate in sorted(family, reverse=True):
         period = 60.0 * rate / candidate
-        if 2 * period < ac.size - 2 and at(period) >= 0.7 * at(2 * period):
+        if 2 * period < ac.size - 2 and at(period) >= 0.65 * at(2 * period):
             choice = candidate
             break
     period = 60.0 * rate / choice

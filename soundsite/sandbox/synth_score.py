@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -624,9 +624,16 @@ def build_groove(
     layers: set[str] | None,
     one_shot: str | None = None,
     bar_range: tuple[int, int] | None = None,
+    tempo: float | None = None,
 ) -> list[Note]:
-    """All notes of the piece (drums, bass, keys, guitar, pad, melody, effects)."""
+    """All notes of the piece (drums, bass, keys, guitar, pad, melody, effects).
+
+    A style played well below its usual tempo (a dance remix of a slow song) drops its
+    soft off-beat cymbal hits, off-beat bass and stabs, which would otherwise make the
+    groove feel twice as fast; one played well above it splits its long bass notes.
+    """
     rng = stable_rng("groove", seed, style.name)
+    thin = tempo is not None and tempo < 0.8 * style.tempo[0]
     notes: list[Note] = []
     kit = style.kit
     human = {"lofi": 0.008, "brush": 0.006, "acoustic": 0.004, "boom": 0.005}.get(kit, 0.001)
@@ -656,6 +663,21 @@ def build_groove(
     prev_voicing = None
     pattern = DRUM_PATTERNS.get(style.drums, DRUM_PATTERNS["pop"])
     bass_pattern = BASS_PATTERNS.get(style.bass, BASS_PATTERNS["pop"])
+    if thin:
+        # Off-beat bass and chord stabs against a kick on every beat also double the feel.
+        if style.bass in ("offbeat", "house", "rolling"):
+            bass_pattern = BASS_PATTERNS["pop"]
+        if style.keys_rhythm in ("offbeat", "stabs", "skank"):
+            style = replace(style, keys_rhythm="quarters")
+    if tempo is not None and tempo > 1.25 * style.tempo[1]:
+        # Played much faster than usual, long bass notes would pulse at half the tempo:
+        # they are split into beats that bounce to the octave (a repeated pitch barely
+        # registers as a new note).
+        bass_pattern = [
+            (step + k, min(4, length - k), which if k == 0 else "O" if which != "O" else "R")
+            for step, length, which in bass_pattern
+            for k in range(0, length, 4)
+        ]
     for section in harmony.sections:
         drums_mode, bass_on, keys_on, guitar_on, pad_on, melody_on = SECTION_LAYERS[section.name]
         for b in range(section.bars):
@@ -669,7 +691,7 @@ def build_groove(
             # Drums.
             if drums_on and want("drums") and style.drums != "none":
                 notes += _drum_bar(
-                    pattern, kit, drums_mode, bar, b, section, last_bar, style, at, jitter
+                    pattern, kit, drums_mode, bar, b, section, last_bar, style, at, jitter, thin
                 )
             # Bass.
             if bass_on and want("bass"):
@@ -765,7 +787,9 @@ def _walking(chord: Chord, nxt: Chord, rng) -> list[tuple[int, int, str]]:
     return [(i * 4, 4, f"N{p}") for i, p in enumerate(line)]
 
 
-def _drum_bar(pattern, kit, mode, bar, b, section, last_bar, style, at, jitter) -> list[Note]:
+def _drum_bar(
+    pattern, kit, mode, bar, b, section, last_bar, style, at, jitter, thin=False
+) -> list[Note]:
     out: list[Note] = []
 
     def hit(name: str, step: float, level: float, variant: int = 0):
@@ -799,7 +823,7 @@ def _drum_bar(pattern, kit, mode, bar, b, section, last_bar, style, at, jitter) 
             hit("kick", 0, 0.7)
             continue
         for step, ch in enumerate(steps):
-            if ch == ".":
+            if ch == "." or (thin and ch == "-" and step % 4 and name not in ("kick", "snare")):
                 continue
             if last_bar and section.bars >= 4 and step >= 12 and name in ("snare", "kick"):
                 continue

@@ -197,7 +197,8 @@ class Reading:
 def normalise(prompt: str) -> str:
     text = prompt.lower().replace("-", " ").replace("_", " ").replace("/", " ")
     text = text.replace("r & b", "r&b").replace("n'", "n")
-    return " " + re.sub(r"[^a-z0-9#&♯♭ ]+", " ", text).strip() + " "
+    text = re.sub(r"[^a-z0-9#&♯♭ ]+", " ", text)
+    return " " + " ".join(text.split()) + " "
 
 
 def _has(text: str, phrase: str) -> int:
