@@ -85,6 +85,17 @@ def downloaded(http: httpx.Client, url: str):
         path.unlink(missing_ok=True)
 
 
+@contextmanager
+def inline(data: bytes):
+    """Audio the provider sent as bytes, written to a private temporary file like a download."""
+    with tempfile.NamedTemporaryFile(prefix="soundsite-", suffix=".part", dir=temp_dir()) as handle:
+        handle.write(data)
+        handle.flush()
+        yield Downloaded(
+            path=Path(handle.name), sha256=hashlib.sha256(data).hexdigest(), bytes=len(data)
+        )
+
+
 def http_client() -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(60.0, connect=10.0),
@@ -182,7 +193,8 @@ def archive_output(job: Job, http: httpx.Client, outputs: list, position: int) -
         try:
             if expired:
                 raise LinkExpired("link past its expiry time")
-            with downloaded(http, output.url) as file:
+            source = inline(output.data) if output.data and not output.url else None
+            with source or downloaded(http, output.url) as file:
                 try:
                     info, peaks = analyse(file.path)
                 except NotAudio as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 from soundsite.providers.base import Output
@@ -20,6 +21,8 @@ def outputs_to_json(outputs: list[Output]) -> list[dict]:
             "album_art_url": o.album_art_url,
             "license": o.license,
             "lyrics": o.lyrics,
+            # Audio that came as bytes (the voice assistant's short replies) travels inline.
+            "data_b64": base64.b64encode(o.data).decode() if o.data and not o.url else "",
         }
         for o in outputs
     ]
@@ -41,6 +44,7 @@ def outputs_from_json(data: list[dict]) -> list[Output]:
                 album_art_url=item.get("album_art_url") or "",
                 license=item.get("license") or "",
                 lyrics=item.get("lyrics") or "",
+                data=base64.b64decode(item["data_b64"]) if item.get("data_b64") else None,
             )
         )
     return outputs

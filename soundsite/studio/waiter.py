@@ -118,7 +118,11 @@ class Waiter:
         except providers.StreamInterrupted:
             await db(pipeline.fail)(job, self.owner, self.lost_submission())
         except providers.ProviderUnavailable as error:
-            await self.transient(job, error)
+            if not error.retryable:
+                # The provider client knows a resend could bill twice (Soundverse).
+                await db(pipeline.fail)(job, self.owner, error)
+            else:
+                await self.transient(job, error)
         except providers.ProviderError as error:
             await db(pipeline.fail)(job, self.owner, error)
         except asyncio.CancelledError:

@@ -305,3 +305,30 @@ def test_a_file_that_is_not_audio_never_becomes_a_track(make_job, settings):
         assert job.state == JobState.ARCHIVING and job.attempts == 1
     finally:
         clients.download_transport_override = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_error_the_client_marks_not_retryable_is_never_resent(make_job, key, monkeypatch):
+    from soundsite.providers.soundverse_wire import SubmissionUncertain
+
+    key.provider = "soundverse"
+    key.save()
+    client = ScriptedClient(provider="soundverse", submit=SubmissionUncertain(status_code=502))
+    use_client(monkeypatch, client)
+    job = make_job(provider="soundverse", operation="song_v5")
+    run_waiter_once()
+    job.refresh_from_db()
+    assert client.submits == 1
+    assert job.state == JobState.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_audio_sent_as_bytes_is_archived_from_the_job(make_job, monkeypatch):
+    from soundsite.studio.results import outputs_to_json
+
+    output = providers.Output(url="", data=flac_bytes(), format="flac", duration=1.0)
+    job = make_job(
+        state=JobState.ARCHIVING, remote_id="v1", result={"outputs": outputs_to_json([output])}
+    )
+    assert archive.archive_job(job.pk) == "ready"
+    assert Track.objects.get(job=job).bytes == len(output.data)
