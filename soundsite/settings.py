@@ -142,6 +142,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             ),
         }
     )
+    # Tests use a file, like production: an in-memory database shared between threads
+    # (the sandbox serves requests from its own threads) locks whole tables instead of waiting.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
