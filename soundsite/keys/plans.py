@@ -406,15 +406,37 @@ def _version(version: str) -> str:
     return version
 
 
+# Catalog operations priced and counted like another row: the blocking (``_sync``) twin of a
+# streaming endpoint costs the same, and a few catalog keys carry their version.
+CATALOG_ALIASES = {
+    "lyrics_v1": "lyrics",
+    "recognize_v5": "recognize",
+    "cut_time_range": "loop_time_range",
+    **{
+        f"{name}_sync": name
+        for name in (
+            "song_v7",
+            "song_v6",
+            "song_v5",
+            "music_v6",
+            "music_v5",
+            "extend_song_v6",
+            "extend_song_v5",
+        )
+    },
+}
+
+
 def soundverse_rule(operation: str, version: str = "") -> Rule | None:
-    rule = SOUNDVERSE_RULES.get(operation)
+    rule = SOUNDVERSE_RULES.get(CATALOG_ALIASES.get(operation, operation))
     if rule is None and version:
         rule = SOUNDVERSE_RULES.get(f"{operation}_{_version(version)}")
     return rule
 
 
 def operations_in_bucket(bucket: str) -> list[str]:
-    return [name for name, rule in SOUNDVERSE_RULES.items() if bucket in rule.buckets]
+    names = [name for name, rule in SOUNDVERSE_RULES.items() if bucket in rule.buckets]
+    return names + [alias for alias, name in CATALOG_ALIASES.items() if name in names]
 
 
 VERSIONED = re.compile(r"^(?P<base>.+)_(?P<version>v\d+)$")
