@@ -100,8 +100,12 @@ def test_sign_up_create_workspace_members_and_settings(new_page, screenshot):
     # The same pages at phone width: nothing sticks out sideways.
     page.set_viewport_size(PHONE)
     page.goto("/settings/members/")
-    assert fits_the_width(page)
     screenshot(page, "members-390")
+    overflowing = page.evaluate(
+        """[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right
+           > window.innerWidth + 1).slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+    assert fits_the_width(page), overflowing
     page.goto("/settings/")
     assert fits_the_width(page)
     screenshot(page, "settings-390")

@@ -34,7 +34,7 @@ def test_it_lists_tracks_with_waveform_thumbnails_and_details(member_client, tra
 
 def test_empty_library_says_what_to_do(member_client):
     html = member_client.get(reverse("library")).content.decode()
-    assert "Your library is empty." in html
+    assert "No tracks yet." in html
     assert "Studio" in html
 
 
