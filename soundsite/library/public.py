@@ -183,6 +183,17 @@ def share_download(request, token, code):
     return response
 
 
+def _zip_refused(request, share, *, missing: bool):
+    return _private(
+        render(
+            request,
+            "library/public/zip_refused.html",
+            {"share": share, "workspace": share.workspace, "missing": missing},
+            status=409 if missing else 413,
+        )
+    )
+
+
 @require_safe
 def share_download_all(request, token):
     try:
@@ -207,15 +218,12 @@ def share_download_all(request, token):
         stream = exports.build_zip(
             entries, request, workspace_name=share.workspace.name, public=True
         )
-    except (exports.ExportTooLarge, exports.ExportFileMissing):
-        return _private(
-            render(
-                request,
-                "library/public/too_large.html",
-                {"share": share, "workspace": share.workspace},
-                status=413,
-            )
-        )
+    except exports.ExportTooLarge:
+        return _zip_refused(request, share, missing=False)
+    except exports.ExportFileMissing:
+        # The team is told through the error log (exports.build_zip); the client only learns
+        # that the bundle cannot be made now, not which file or where it lives.
+        return _zip_refused(request, share, missing=True)
     if not _is_member_of(request, share):
         record_tracks(
             share.workspace,

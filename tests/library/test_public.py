@@ -237,3 +237,47 @@ def test_public_pages_refuse_other_methods(client, share, track):
 def test_share_page_works_on_a_phone_layout(client, share):
     html = _page(client, share).content.decode()
     assert re.search(r'<meta name="viewport" content="width=device-width, initial-scale=1">', html)
+
+
+# --- Download all: refused politely ------------------------------------------------------------
+
+
+@pytest.fixture
+def collection_share(workspace, owner):
+    first = make_track(workspace, "Zebra", user=owner)
+    second = make_track(workspace, "Apple", user=owner)
+    collection = make_collection(workspace, "Acme spring", [first, second], user=owner)
+    return make_share(collection=collection, user=owner), [first, second]
+
+
+def test_download_all_over_the_size_cap_is_refused_with_a_message(
+    client, collection_share, settings
+):
+    share, tracks = collection_share
+    settings.EXPORT_MAX_BYTES = sum(track.bytes for track in tracks) - 1
+    response = client.get(reverse("share_download_all", args=[share.token]))
+    assert response.status_code == 413
+    assert b"too large for one download" in response.content
+    assert not Activity.objects.filter(verb=Verb.DOWNLOADED).exists()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_download_all_with_a_missing_file_says_so_without_details(client, collection_share):
+    from django.core.files.storage import default_storage
+
+    share, tracks = collection_share
+    default_storage.delete(tracks[1].file.name)
+    response = client.get(reverse("share_download_all", args=[share.token]))
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "not available at the moment" in html
+    assert "too large" not in html
+    assert tracks[1].file.name not in html and "Apple" not in html
+    assert not Activity.objects.filter(verb=Verb.DOWNLOADED).exists()
+
+
+def test_download_all_refuses_when_downloads_are_off(client, collection_share):
+    share, _ = collection_share
+    ShareLink.objects.filter(pk=share.pk).update(allow_download=False)
+    assert "Download all" not in _page(client, share).content.decode()
+    assert client.get(reverse("share_download_all", args=[share.token])).status_code == 403

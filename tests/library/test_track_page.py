@@ -167,3 +167,43 @@ def test_query_count_does_not_grow_with_family_stems_or_activity(
         Activity.objects.create(workspace=workspace, actor=owner, verb=Verb.DOWNLOADED, track=track)
     assert _queries(owner_client, url) == few
     assert few <= 15
+
+
+def test_every_studio_button_opens_the_studio_with_this_track_as_input(
+    owner_client, workspace, owner
+):
+    """Follow each one-click action to the studio: the form arrives with the track chosen."""
+    import re
+    from html import unescape
+
+    from tests.factories import make_key
+
+    make_key(workspace, owner, "soundpiece", shared=True)
+    make_key(workspace, owner, "soundverse", shared=True)
+    source = make_track(workspace, "Long one", user=owner, seconds=45)
+    html = owner_client.get(reverse("track", args=[source.code])).content.decode()
+    links = [unescape(url) for url in re.findall(r'href="(/studio/[^"]+)"', html)]
+    assert {url.split("/")[2] for url in links} == {"stems", "cut", "extend", "remix", "loop"}
+    assert len(links) == 7  # stems, cut to 30, 15 and 6 s, extend, remix, loop
+    for url in links:
+        response = owner_client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        # The audio input is set to "from the library" with this very track selected.
+        chosen = re.search(rf'name="(\w+)__track" value="{source.code}" checked', body)
+        assert chosen, f"{url} did not arrive with the track chosen"
+        assert re.search(rf'name="{chosen.group(1)}" value="library" checked', body), url
+        assert "not in your library" not in body
+        if "target_seconds=" in url:
+            seconds = url.rsplit("=", 1)[1]
+            assert re.search(rf'name="(target_duration|end)" value="{seconds}"', body), url
+
+
+def test_a_studio_button_whose_provider_has_no_key_says_which_key_is_needed(
+    owner_client, workspace, owner, track
+):
+    from tests.factories import make_key
+
+    make_key(workspace, owner, "soundpiece", shared=True)
+    body = owner_client.get(f"/studio/loop/?source={track.code}").content.decode()
+    assert "You need a Soundverse key" in body
