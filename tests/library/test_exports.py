@@ -139,3 +139,43 @@ def test_deleted_tracks_are_left_out_of_collection_exports(
         )
     )
     assert [entry["title"] for entry in manifest["tracks"]] == ["Harbour lights"]
+
+
+def _grow(track, megabytes: int) -> None:
+    """Replace a track's stored file with a large one, written a mebibyte at a time."""
+    block = bytes(range(256)) * 4096
+    with open(default_storage.path(track.file.name), "wb") as handle:
+        for _ in range(megabytes):
+            handle.write(block)
+    type(track).objects.filter(pk=track.pk).update(bytes=megabytes * len(block))
+    track.refresh_from_db()
+
+
+def _peak_while(consume) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        consume()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_exports_and_ranged_reads_use_constant_memory(owner_client, workspace, owner, settings):
+    """A 48 MB export and a 24 MB ranged read never hold more than a few chunks in memory."""
+    settings.EXPORT_MAX_BYTES = 100 * 1024 * 1024
+    first, second = make_track(workspace, "Big one", user=owner), make_track(workspace, "Two")
+    _grow(first, 24)
+    _grow(second, 24)
+    export = owner_client.get(reverse("library_export"), {"tracks": [first.code, second.code]})
+    audio = owner_client.get(reverse("track_audio", args=[first.code]), HTTP_RANGE="bytes=100-")
+    assert export.streaming and audio.streaming and audio.status_code == 206
+    sizes = []
+    export_peak = _peak_while(lambda: sizes.append(sum(map(len, export.streaming_content))))
+    audio_peak = _peak_while(lambda: sizes.append(sum(map(len, audio.streaming_content))))
+    assert sizes[0] == int(export["Content-Length"]) > 48 * 1024 * 1024
+    assert sizes[1] == first.bytes - 100
+    # A whole file would be 24 MB; a few 1 MiB chunks in flight is what streaming costs.
+    assert export_peak < 6 * 1024 * 1024, export_peak
+    assert audio_peak < 4 * 1024 * 1024, audio_peak

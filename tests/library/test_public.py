@@ -281,3 +281,68 @@ def test_download_all_refuses_when_downloads_are_off(client, collection_share):
     ShareLink.objects.filter(pk=share.pk).update(allow_download=False)
     assert "Download all" not in _page(client, share).content.decode()
     assert client.get(reverse("share_download_all", args=[share.token])).status_code == 403
+
+
+# --- Every persona on the public pages ---------------------------------------------------------
+
+PERSONAS = ["owner", "teammate", "viewer", "stranger", "anonymous"]
+
+
+def _as(client, persona, request):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    return client
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_persona_gets_the_same_public_pages(client, request, persona, collection_share):
+    """A share link works the same for anyone holding it; only outsiders count as visits."""
+    share, tracks = collection_share
+    _as(client, persona, request)
+    page = _page(client, share)
+    assert page.status_code == 200
+    assert "Zebra" in page.content.decode() and "/library/" not in page.content.decode()
+    audio = client.get(
+        reverse("share_audio", args=[share.token, tracks[0].code]), HTTP_RANGE="bytes=0-9"
+    )
+    assert audio.status_code == 206 and len(_body(audio)) == 10
+    assert client.get(reverse("share_peaks", args=[share.token, tracks[0].code])).status_code == 200
+    download = client.get(reverse("share_download", args=[share.token, tracks[1].code]))
+    assert download.status_code == 200 and len(_body(download)) == tracks[1].bytes
+    bundle = client.get(reverse("share_download_all", args=[share.token]))
+    assert bundle.status_code == 200 and bundle["Content-Type"] == "application/zip"
+    share.refresh_from_db()
+    outsider = persona in ("stranger", "anonymous")
+    assert share.visit_count == (1 if outsider else 0)
+    client_downloads = Activity.objects.filter(verb=Verb.DOWNLOADED, actor=None).count()
+    assert client_downloads == (3 if outsider else 0)  # one file, then both in the ZIP
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_password_holds_for_every_persona(client, request, persona, locked, track):
+    """Even the team sees the password form: the link behaves as the client will see it."""
+    _as(client, persona, request)
+    assert b"This link has a password" in _page(client, locked).content
+    for name in ("share_audio", "share_download", "share_peaks"):
+        assert client.get(reverse(name, args=[locked.token, track.code])).status_code == 403
+    assert client.get(reverse("share_download_all", args=[locked.token])).status_code == 403
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_ended_and_unknown_links_look_the_same_to_every_persona(client, request, persona, share):
+    _as(client, persona, request)
+    unknown = client.get(f"/s/{'q' * 32}/")
+    ShareLink.objects.filter(pk=share.pk).update(revoked_at=timezone.now())
+    revoked = _page(client, share)
+    assert (unknown.status_code, revoked.status_code) == (404, 410)
+    assert b"This link is not available" in revoked.content
+    assert b"Harbour lights" not in revoked.content
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_the_verification_page_is_public_for_every_persona(client, request, persona, track):
+    _as(client, persona, request)
+    response = client.get(reverse("verify", args=[track.sha256]))
+    assert response.status_code == 200
+    assert b"has a Soundsite license record" in response.content
+    assert b"Harbour lights" not in response.content

@@ -207,3 +207,29 @@ def test_a_studio_button_whose_provider_has_no_key_says_which_key_is_needed(
     make_key(workspace, owner, "soundpiece", shared=True)
     body = owner_client.get(f"/studio/loop/?source={track.code}").content.decode()
     assert "You need a Soundverse key" in body
+
+
+def test_activity_lists_who_made_downloaded_shared_and_renamed_it(client, owner, teammate, track):
+    """Real actions through the views, then the track page tells them in plain words."""
+    client.force_login(teammate)
+    download = client.get(reverse("track_download", args=[track.code]))
+    b"".join(download.streaming_content)
+    client.post(
+        reverse("track_share", args=[track.code]), {"expires_in": "7", "allow_download": "on"}
+    )
+    client.post(reverse("track_rename", args=[track.code]), {"title": "Harbour lights (final)"})
+    share = track.share_links.get()
+    client.logout()
+    b"".join(
+        client.get(reverse("share_download", args=[share.token, track.code])).streaming_content
+    )
+    client.force_login(owner)
+    html = client.get(reverse("track", args=[track.code])).content.decode()
+    assert "teammate</strong> downloaded" in html
+    assert "teammate</strong> shared" in html
+    assert "teammate</strong> renamed" in html and "from “Harbour lights”" in html
+    assert "A client</strong> downloaded" in html and "through a share link" in html
+    assert "owner</strong> made it" in html
+    # Newest first, and the making of the track is the last line.
+    assert html.index("A client</strong>") < html.index("teammate</strong> downloaded")
+    assert html.index("teammate</strong> downloaded") < html.index("owner</strong> made it")
