@@ -23,7 +23,14 @@ from soundsite.library.access import (
 )
 from soundsite.library.activity import record, record_tracks
 from soundsite.library.forms import CollectionForm, RenameForm, TagsForm, parse_codes
-from soundsite.library.models import Collection, CollectionItem, Favourite, Track, Verb
+from soundsite.library.models import (
+    Collection,
+    CollectionItem,
+    Favourite,
+    Relation,
+    Track,
+    Verb,
+)
 from soundsite.library.tasks import purge_track
 from soundsite.library.tracks import readable_file_name
 
@@ -123,11 +130,25 @@ def _undo_message(request, tracks: list[Track], next_url: str) -> None:
 
 
 def soft_delete(request, tracks: list[Track], next_url: str) -> None:
+    """Move tracks to Recently deleted; their stems go with them (same moment, same undo).
+
+    Stems are folded under their track in the library, so left behind they could only be
+    found through "Show stems". Sharing the track's deletion time is what ties them to it:
+    restoring the track, purging it or the cleanup takes exactly those stems along.
+    """
     now = timezone.now()
+    ids = [track.pk for track in tracks]
     with transaction.atomic():
-        Track.objects.filter(pk__in=[track.pk for track in tracks]).update(deleted_at=now)
+        Track.objects.filter(pk__in=ids).update(deleted_at=now)
+        stems_of(ids).update(deleted_at=now)
         record_tracks(request.workspace, request.user, Verb.DELETED, tracks)
     _undo_message(request, tracks, next_url)
+
+
+def stems_of(track_ids, *, deleted_at=None):
+    """The live stems of these tracks, or (with ``deleted_at``) those deleted along with them."""
+    stems = Track.objects.filter(parent_id__in=track_ids, relation=Relation.STEM)
+    return stems.filter(deleted_at=deleted_at) if deleted_at else stems.live()
 
 
 @require_POST
@@ -149,6 +170,8 @@ def restore(request):
         )
         return redirect("library_deleted")
     with transaction.atomic():
+        for track in tracks:
+            stems_of([track.pk], deleted_at=track.deleted_at).update(deleted_at=None)
         Track.objects.filter(pk__in=[track.pk for track in tracks]).update(deleted_at=None)
         record_tracks(request.workspace, request.user, Verb.RESTORED, tracks)
     names = f"“{tracks[0].title}” is" if len(tracks) == 1 else f"{len(tracks)} tracks are"
@@ -162,6 +185,8 @@ def purge(request, code):
     """Delete for good now, without waiting for the cleanup; only owners and admins."""
     track = get_track_for_member(request, code, deleted=True)
     title = track.title
+    for stem in stems_of([track.pk], deleted_at=track.deleted_at).only("id", "file"):
+        purge_track(stem)
     purge_track(track)
     messages.success(request, f"“{title}” is deleted for good.")
     return redirect("library_deleted")

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -395,10 +395,20 @@ def deleted(request):
     tracks = (
         Track.objects.deleted()
         .filter(workspace=request.workspace, deleted_at__gte=cutoff)
+        # Stems deleted along with their track come back with it, so they are not listed alone.
+        .exclude(relation=Relation.STEM, parent__deleted_at=F("deleted_at"))
         .select_related("created_by")
         .defer("lyrics", "parameters", "remote_output")
-        .annotate(has_stems=Exists(Track.objects.live().filter(parent=OuterRef("pk"))))
-        .order_by("-deleted_at")
+        .annotate(
+            stems_with_it=Exists(
+                Track.objects.filter(
+                    parent=OuterRef("pk"),
+                    relation=Relation.STEM,
+                    deleted_at=OuterRef("deleted_at"),
+                )
+            )
+        )
+        .order_by("-deleted_at", "-id")
     )
     page = Paginator(tracks, settings.LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

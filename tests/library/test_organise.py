@@ -331,3 +331,64 @@ def test_add_from_the_track_page(owner_client, workspace, owner, track):
     )
     assert "Already in “Acme”" in response.content.decode()
     assert collection.items.count() == 1
+
+
+# --- Stems travel with their track -------------------------------------------------------------
+
+
+def test_deleting_a_track_takes_its_stems_along_and_undo_brings_them_back(
+    owner_client, workspace, owner, track
+):
+    from tests.factories import make_stems
+
+    stems = make_stems(track)
+    already_gone = stems[0]
+    Track.objects.filter(pk=already_gone.pk).update(
+        deleted_at=timezone.now() - timezone.timedelta(days=1)
+    )
+    other = make_track(workspace, "Remix of it", user=owner, parent=track, relation="remix")
+    owner_client.post(reverse("track_delete", args=[track.code]))
+    track.refresh_from_db()
+    assert set(Track.objects.deleted().values_list("pk", flat=True)) == {
+        track.pk,
+        *(stem.pk for stem in stems),
+    }
+    assert set(
+        Track.objects.filter(parent=track, relation="stem").values_list("deleted_at", flat=True)
+    ) == {
+        track.deleted_at,
+        Track.objects.get(pk=already_gone.pk).deleted_at,
+    }
+    other.refresh_from_db()
+    assert other.deleted_at is None  # only stems are folded under their track
+    # Recently deleted lists the track once, saying its stems are with it; not each stem.
+    page = owner_client.get(reverse("library_deleted")).content.decode()
+    assert "with its stems" in page
+    assert "Harbour lights — Drums" not in page and "Harbour lights — Vocals" in page
+    owner_client.post(reverse("library_restore"), {"tracks": [track.code]})
+    assert Track.objects.deleted().get() == already_gone  # deleted earlier, on its own: stays
+    assert Track.objects.live().filter(parent=track, relation="stem").count() == 3
+
+
+def test_delete_for_good_takes_the_stems_deleted_with_it(
+    client, admin_user, owner_client, workspace, owner, track
+):
+    from tests.factories import make_stems
+
+    stems = make_stems(track)
+    owner_client.post(reverse("track_delete", args=[track.code]))
+    client.force_login(admin_user)
+    assert client.post(reverse("track_purge", args=[track.code])).status_code == 302
+    assert not Track.objects.filter(pk__in=[track.pk, *(s.pk for s in stems)]).exists()
+    for stem in stems:
+        assert not default_storage.exists(stem.file.name)
+
+
+def test_a_stem_whose_track_was_deleted_does_not_link_to_it(owner_client, track):
+    from tests.factories import make_stems
+
+    stem = make_stems(track, kinds=("vocals",))[0]
+    Track.objects.filter(pk=track.pk).update(deleted_at=timezone.now())
+    html = owner_client.get(reverse("track", args=[stem.code])).content.decode()
+    assert "Stems of Harbour lights" in html
+    assert f'href="/library/tracks/{track.code}/"' not in html
