@@ -85,3 +85,19 @@ def test_verification_of_a_malformed_hash(client, db, value):
 def test_verification_needs_no_account_and_refuses_post(client, made_track):
     assert client.get(reverse("verify", args=[made_track.sha256])).status_code == 200
     assert client.post(reverse("verify", args=[made_track.sha256])).status_code == 405
+
+
+def test_certificate_names_the_operation_in_plain_words_too(client, owner, workspace):
+    job = Job.objects.create(
+        workspace=workspace,
+        created_by=owner,
+        provider="soundpiece",
+        operation="create.new_song",
+        version="v1",
+        task="song",
+    )
+    made = make_track(workspace, "Theme", user=owner, job=job)
+    client.force_login(owner)
+    html = client.get(reverse("track_certificate", args=[made.code])).content.decode()
+    assert "<dt>Provider</dt>\n    <dd>Soundpiece</dd>" in html
+    assert "Make a song — <code>create.new_song</code>, version 1" in html

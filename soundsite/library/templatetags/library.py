@@ -83,6 +83,26 @@ def provider_label(provider) -> str:
 
 
 @register.filter
+def operation_label(job) -> str:
+    """What the job's operation is called in the studio ("Make a song"), or '' if unknown."""
+    from soundsite.providers.catalog import get_operation
+
+    try:
+        return get_operation(job.provider, job.operation).label
+    except (KeyError, AttributeError, ValueError):
+        return ""
+
+
+@register.filter
+def version_words(version) -> str:
+    """ "v1" or "1" → "version 1": providers spell versions differently."""
+    value = str(version or "").strip()
+    if value[:1] in ("v", "V") and value[1:2].isdigit():
+        value = value[1:]
+    return f"version {value}" if value else ""
+
+
+@register.filter
 def relation_label(track) -> str:
     if track.relation == "stem" and track.stem_kind:
         return f"Stem: {labels.STEM_LABELS.get(track.stem_kind, track.stem_kind)}"
