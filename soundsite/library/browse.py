@@ -278,7 +278,8 @@ def rows(tracks, *, audio_url) -> list[Row]:
                 duration_words=duration_words(track.duration),
                 duration_exact=f"{track.duration:.3f}",
                 kind=kind,
-                provider=provider_label(track.provider),
+                # An upload says "Upload" once; "Uploaded" as its provider would repeat it.
+                provider=provider_label(track.provider) if track.provider else "",
                 license=license_name(track.license_snapshot),
                 is_upload=track.relation == Relation.UPLOAD,
                 has_stems=bool(getattr(track, "has_stems", False)),

@@ -44,6 +44,19 @@ class Node:
     children: list[Node] = field(default_factory=list)
     current: bool = False
 
+    @property
+    def stems(self) -> list[Node]:
+        """Stems with nothing made from them: shown together on one line, not one per row."""
+        return [child for child in self.children if _is_plain_stem(child)]
+
+    @property
+    def branches(self) -> list[Node]:
+        return [child for child in self.children if not _is_plain_stem(child)]
+
+
+def _is_plain_stem(node: Node) -> bool:
+    return node.track.relation == "stem" and not node.children
+
 
 def family_tree(track: Track) -> Node | None:
     """The tree holding ``track``, or None when the track stands alone."""

@@ -79,7 +79,11 @@ class ShareForm(forms.Form):
         days = sorted(set(EXPIRY_DAYS) | {default}, key=lambda value: (value == 0, value))
         self.fields["expires_in"].choices = [(value, expiry_label(value)) for value in days]
         self.fields["expires_in"].initial = default
-        self.fields["expires_in"].help_text = "The default comes from the workspace settings."
+        self.fields["expires_in"].help_text = (
+            f"{expiry_label(default)} is this workspace’s default (Settings → Workspace)."
+            if default
+            else "“Never” is this workspace’s default (Settings → Workspace)."
+        )
 
 
 def create_share(workspace, user, data: dict, *, track=None, collection=None) -> ShareLink:

@@ -411,6 +411,9 @@ def deleted(request):
         .order_by("-deleted_at", "-id")
     )
     page = Paginator(tracks, settings.LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    retention = timezone.timedelta(days=settings.TRACK_RETENTION_DAYS)
+    for track in page.object_list:
+        track.purge_at = track.deleted_at + retention
     return render(
         request,
         "library/deleted.html",

@@ -444,8 +444,13 @@
         peaks = [];
       }
       container.innerHTML = "";
+      // Nothing is downloaded until the stems are played: the picture comes from the stored
+      // peaks, and four stems preloading on every visit would fetch four whole files.
+      var media = document.createElement("audio");
+      media.preload = "none";
       var ws = window.WaveSurfer.create({
         container: container,
+        media: media,
         url: row.dataset.audio,
         peaks: peaks.length ? [peaks] : undefined,
         duration: parseFloat(row.dataset.duration) || undefined,

@@ -204,6 +204,7 @@ def test_recently_deleted_shows_only_the_retention_window(owner_client, workspac
     html = owner_client.get(reverse("library_deleted")).content.decode()
     assert "Yesterday" in html and "Long ago" not in html
     assert "30 days" in html
+    assert "removed for good in 4\xa0weeks" in html  # 29 days left
 
 
 def test_purge_removes_row_and_file_now(client, admin_user, deleted_track):

@@ -149,3 +149,21 @@ def test_another_workspaces_link_cannot_be_revoked(owner_client, stranger_track,
     assert owner_client.post(reverse("share_revoke", args=[theirs.code])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
+
+
+def test_expiry_is_said_in_whole_days_as_it_was_chosen(track, owner):
+    from soundsite.library.templatetags.library import expires_words
+
+    now = timezone.now()
+
+    # Number and unit are joined by a no-break space, as Django's timesince writes them.
+    def words(**fields):
+        return expires_words(make_share(track=track, user=owner, **fields))
+
+    assert words(expires_at=now + timedelta(days=7, seconds=-90)) == "Expires in 7\xa0days"
+    assert words(expires_at=now + timedelta(days=1, seconds=-90)) == "Expires in 23\xa0hours"
+    assert words(expires_at=now + timedelta(days=1, hours=2)) == "Expires in 1\xa0day"
+    assert words(expires_at=now + timedelta(hours=5, minutes=1)) == "Expires in 5\xa0hours"
+    assert words(expires_at=now - timedelta(days=2, minutes=1)) == "Expired 2\xa0days ago"
+    assert words() == "Never expires"
+    assert words(revoked_at=now) == "Revoked"

@@ -136,6 +136,11 @@ def expires_words(share) -> str:
     now = timezone.now()
     if share.expires_at <= now:
         return f"Expired {timesince(share.expires_at, now, depth=1)} ago"
+    left = share.expires_at - now
+    if left >= timezone.timedelta(days=1):
+        # Rounded, so a link made "for 7 days" reads "in 7 days", not "in 6 days" a minute on.
+        days = round(left / timezone.timedelta(days=1))
+        return f"Expires in {days}\xa0day{'s' if days != 1 else ''}"
     return f"Expires in {timeuntil(share.expires_at, now, depth=1)}"
 
 
