@@ -52,7 +52,9 @@
       return;
     }
     var button = event.submitter;
-    if (button && !form.hasAttribute("hx-post")) {
+    // A submit htmx took over (boosted pages) is not a page load: htmx drops repeats itself,
+    // and a disabled button would stay disabled if its hx-confirm question is answered "no".
+    if (button && !event.defaultPrevented && !form.hasAttribute("hx-post")) {
       setTimeout(function () {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");

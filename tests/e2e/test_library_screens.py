@@ -153,3 +153,22 @@ def test_library_pages_at_both_widths(
         too_wide.append("verify")
     screenshot(visitor, f"lib-verify-{suffix}")
     assert too_wide == [], too_wide
+
+
+def test_revoking_a_link_asks_once(new_page, live_server, owner, content):
+    page = new_page(DESKTOP)
+    _sign_in(page, owner, live_server)
+    page.goto("/shares/")
+    row = page.locator(f"#share-{content['open_link'].code}")
+    questions = []
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    row.get_by_role("button", name="Revoke").click()
+    page.wait_for_timeout(300)
+    assert questions and "cannot be undone" in questions[0]
+    content["open_link"].refresh_from_db()
+    assert content["open_link"].revoked_at is None  # said no: nothing changed
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Revoke").click()
+    page.wait_for_selector("text=Link revoked.")
+    content["open_link"].refresh_from_db()
+    assert content["open_link"].revoked_at is not None
