@@ -174,8 +174,13 @@ def test_stems_play_together_with_mute_and_solo(live_server, owner, library):
     with chromium() as browser:
         context = signed_in_context(browser, live_server, owner)
         page = errors.watch(context.new_page())
+        audio_requests = []
+        page.on("request", lambda r: "/audio/" in r.url and audio_requests.append(r.url))
         page.goto(f"{live_server.url}/library/tracks/{library['tracks'][0].code}/")
         page.wait_for_selector("[data-stems] [data-stem-wave] div")
+        page.wait_for_timeout(500)
+        # The waveforms come from stored peaks: no stem audio is fetched until Play.
+        assert audio_requests == []
         page.get_by_role("button", name="Play together", exact=True).click()
         page.wait_for_function(
             "() => document.querySelector('[data-stems]').soundsiteMixer.rows"
