@@ -139,6 +139,7 @@ def track_page(request, code):
         "share_count": ShareLink.objects.filter(track=track).count(),
         "studio": studio_links(track),
         "parameters": _readable_parameters(track.parameters),
+        "retention_days": settings.TRACK_RETENTION_DAYS,
     }
     return render(request, "library/track.html", context)
 

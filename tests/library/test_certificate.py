@@ -101,3 +101,12 @@ def test_certificate_names_the_operation_in_plain_words_too(client, owner, works
     html = client.get(reverse("track_certificate", args=[made.code])).content.decode()
     assert "<dt>Provider</dt>\n    <dd>Soundpiece</dd>" in html
     assert "Make a song — <code>create.new_song</code>, version 1" in html
+
+
+def test_verification_of_a_file_kept_twice_says_so(client, workspace, owner):
+    first = make_track(workspace, "Kept once", user=owner)
+    second = make_track(workspace, "Kept again", user=owner)
+    assert first.sha256 == second.sha256  # same audio, same bytes
+    html = client.get(reverse("verify", args=[first.sha256])).content.decode()
+    assert "2 Soundsite license records" in html
+    assert html.count('class="facts verify-record"') == 2
