@@ -160,6 +160,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": VAR_DIR / "cache",
+            # Every running job keeps its card here and every session lives here: Django's
+            # default of 300 entries would evict cards of busy workspaces on every write, and
+            # each poll would then fall back to the database.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
