@@ -18,8 +18,9 @@ How:
 
 Knobs (environment): ``BENCH_POLL_JOBS`` (500), ``BENCH_POLL_ROUNDS`` (5),
 ``BENCH_POLL_SECONDS`` per run (10), ``BENCH_POLL_CONNECTIONS`` (64), ``BENCH_WEB_WORKERS``
-(2, as ``manage.py serve``), ``BENCH_WRK_THREADS`` (1), and ``BENCH_DATABASE_URL`` /
-``BENCH_REDIS_URL`` to run the server on a scratch PostgreSQL database and Redis instead.
+and ``BENCH_WEB_THREADS`` (2 and 8, as ``manage.py serve``), ``BENCH_WRK_THREADS`` (1), and
+``BENCH_DATABASE_URL`` / ``BENCH_REDIS_URL`` to run the server on a scratch PostgreSQL
+database and Redis instead.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ SECONDS = int(os.environ.get("BENCH_POLL_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_POLL_CONNECTIONS", "64"))
 WEB_WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
 WRK_THREADS = int(os.environ.get("BENCH_WRK_THREADS", "1"))
+THREADS = os.environ.get("BENCH_WEB_THREADS", "8")
 GOAL = 0.7
 MARKER = "BENCH-SEED:"
 
@@ -147,6 +149,7 @@ def server(tmp_path_factory):
 
     port = _free_port()
     web = Serve().commands("127.0.0.1", port, WEB_WORKERS)[0]
+    web[web.index("--threads") + 1] = THREADS
     log = open(var_dir / "gunicorn.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(  # noqa: S603 - our own command line
         web, env=env, cwd=settings.BASE_DIR, stdout=subprocess.DEVNULL, stderr=log
@@ -256,7 +259,8 @@ def test_poll_throughput_against_a_bare_view(server, tmp_path):
     database = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
     cache = "Redis" if os.environ.get("BENCH_REDIS_URL") else "files"
     print(
-        f"Job-card poll, {JOBS} running jobs: gunicorn {WEB_WORKERS} gthread workers x 8 threads, "
+        f"Job-card poll, {JOBS} running jobs: gunicorn {WEB_WORKERS} gthread workers x {THREADS} "
+        "threads, "
         f"wrk {WRK_THREADS} thread(s), {CONNECTIONS} connections, {ROUNDS} alternating rounds "
         f"of {SECONDS} s, database {database}, cache {cache}"
     )
