@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run install test lint format bench chromium clean
+.PHONY: run install test lint format bench chromium wrk clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,14 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## Debian's wrk, the load generator of the poll benchmark.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+
 ## Benchmarks (not part of `make test`); figures go to docs/benchmarks.md.
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m pytest tests/bench -p no:randomly -s -q --override-ini addopts=
 
 clean:

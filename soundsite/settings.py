@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 
 from soundsite.lib.env import (
     env_bool,
@@ -151,14 +152,16 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Cache and task queue -------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "soundsite.lib.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": VAR_DIR / "cache",
+            # Every running job keeps its card here and every session lives here: Django's
+            # default of 300 entries would evict cards of busy workspaces on every write, and
+            # each poll would then fall back to the database.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
 
@@ -193,6 +196,8 @@ MEDIA_URL = None  # Media is served only by views that check access.
 
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "local", ("local", "s3"))
 if STORAGE_BACKEND == "s3":
+    if not env_str("S3_BUCKET"):
+        raise ImproperlyConfigured("S3_BUCKET must name the bucket when STORAGE_BACKEND is s3.")
     default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

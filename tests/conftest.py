@@ -7,6 +7,9 @@ from django.core.cache import caches
 
 from tests.factories import make_member, make_user, make_workspace
 
+# A local S3 server and buckets on it, for the tests that run on S3-compatible storage.
+pytest_plugins = ["tests.s3_support"]
+
 
 @pytest.fixture(autouse=True)
 def _plain_static_and_clean_cache(settings, tmp_path):

@@ -10,7 +10,6 @@ urlpatterns = [
     path("studio/<slug:task>/estimate/", views.task_estimate, name="studio_task_estimate"),
     path("jobs/", views.jobs, name="jobs"),
     path("jobs/tray/", views.job_tray, name="job_tray"),
-    path("jobs/<uuid:code>/card/", views.job_card, name="job_card"),
     path("jobs/<uuid:code>/cancel/", views.job_cancel, name="job_cancel"),
     path("jobs/<uuid:code>/rerun/", views.job_rerun, name="job_rerun"),
     path("jobs/<uuid:code>/edit/", views.job_edit, name="job_edit"),

@@ -194,35 +194,26 @@ def test_closes_the_file_when_the_client_goes_away(tmp_path, db):
         next(stream)
 
 
-def test_s3_storage_asks_for_only_the_range(monkeypatch):
+def test_s3_storage_asks_for_only_the_range(monkeypatch, s3_storage):
     """On S3 the helper makes a ranged GET instead of downloading the whole object."""
-    boto3 = pytest.importorskip("boto3")
-    moto = pytest.importorskip("moto")
-    from storages.backends.s3 import S3Storage
+    store = s3_storage
+    store.save("tracks/w/a.flac", ContentFile(DATA))
+    asked = []
+    original = store.bucket.Object
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with moto.mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="media")
-        store = S3Storage(bucket_name="media", region_name="us-east-1", file_overwrite=True)
-        store.save("tracks/w/a.flac", ContentFile(DATA))
-        asked = []
-        original = store.bucket.Object
+    def spy(name):
+        obj = original(name)
+        real_get = obj.get
 
-        def spy(name):
-            obj = original(name)
-            real_get = obj.get
+        def get(**kwargs):
+            asked.append(kwargs.get("Range"))
+            return real_get(**kwargs)
 
-            def get(**kwargs):
-                asked.append(kwargs.get("Range"))
-                return real_get(**kwargs)
+        obj.get = get
+        return obj
 
-            obj.get = get
-            return obj
-
-        monkeypatch.setattr(store.bucket, "Object", spy)
-        response = _get(store, {"Range": "bytes=2000-2099"})
-        assert response.status_code == 206
-        assert _body(response) == DATA[2000:2100]
-        assert asked == ["bytes=2000-2099"]
+    monkeypatch.setattr(store.bucket, "Object", spy)
+    response = _get(store, {"Range": "bytes=2000-2099"})
+    assert response.status_code == 206
+    assert _body(response) == DATA[2000:2100]
+    assert asked == ["bytes=2000-2099"]

@@ -125,25 +125,16 @@ def test_the_schedule_exists():
     assert schedule.schedule_type == Schedule.HOURLY
 
 
-def test_the_sweep_works_on_s3_storage(workspace, owner, monkeypatch):
+def test_the_sweep_works_on_s3_storage(workspace, owner, s3_storage):
     """No local paths: listing, ages and removal all go through the storage API."""
-    boto3 = pytest.importorskip("boto3")
-    moto = pytest.importorskip("moto")
-    from storages.backends.s3 import S3Storage
-
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    bucket = s3_storage
     track = make_track(workspace, "Kept", user=owner)
-    with moto.mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="media")
-        bucket = S3Storage(bucket_name="media", region_name="us-east-1", file_overwrite=True)
-        bucket.save(track.file.name, ContentFile(b"audio"))
-        stray = bucket.save(f"tracks/{workspace.code}/stray.flac", ContentFile(b"x"))
-        removed, missing = tasks.sweep_files(timezone.now() + timedelta(minutes=1), bucket)
-        assert (removed, missing) == (1, 0)
-        assert not bucket.exists(stray) and bucket.exists(track.file.name)
-        # Young files stay, whatever the storage.
-        young = bucket.save(f"tracks/{workspace.code}/young.flac", ContentFile(b"x"))
-        assert tasks.sweep_files(timezone.now() - timedelta(hours=1), bucket) == (0, 0)
-        assert bucket.exists(young)
+    bucket.save(track.file.name, ContentFile(b"audio"))
+    stray = bucket.save(f"tracks/{workspace.code}/stray.flac", ContentFile(b"x"))
+    removed, missing = tasks.sweep_files(timezone.now() + timedelta(minutes=1), bucket)
+    assert (removed, missing) == (1, 0)
+    assert not bucket.exists(stray) and bucket.exists(track.file.name)
+    # Young files stay, whatever the storage.
+    young = bucket.save(f"tracks/{workspace.code}/young.flac", ContentFile(b"x"))
+    assert tasks.sweep_files(timezone.now() - timedelta(hours=1), bucket) == (0, 0)
+    assert bucket.exists(young)

@@ -1,0 +1,32 @@
+"""Every environment variable the deployment notes tell people to set is one the settings read."""
+
+import re
+
+from django.conf import settings
+
+READERS = re.compile(r"env_(?:str|bool|int|list|url|choice)\(\s*\"([A-Z][A-Z0-9_]*)\"")
+
+
+def _read_by_settings() -> set[str]:
+    source = (settings.BASE_DIR / "soundsite" / "settings.py").read_text()
+    names = set(READERS.findall(source))
+    names.add("FIELD_ENCRYPTION_KEYS")  # read through env_list too; listed for clarity
+    return names
+
+
+def _assigned_in(document: str) -> set[str]:
+    text = (settings.BASE_DIR / document).read_text()
+    return set(re.findall(r"(?<![\w-])([A-Z][A-Z0-9_]{2,})=", text))
+
+
+def test_deploy_notes_name_only_real_variables():
+    assigned = _assigned_in("docs/deploy.md")
+    assert {"DATABASE_URL", "REDIS_URL", "STORAGE_BACKEND", "S3_BUCKET", "SECRET_KEY"} <= assigned
+    assert assigned - _read_by_settings() == set()
+
+
+def test_readme_table_names_only_real_variables():
+    text = (settings.BASE_DIR / "README.md").read_text()
+    table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)`", text, re.MULTILINE))
+    assert "REDIS_URL" in table
+    assert table - _read_by_settings() == set()
