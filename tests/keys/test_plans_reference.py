@@ -74,25 +74,25 @@ def test_song_versions_are_exactly_the_published_ones():
 
 
 def test_every_other_price_cell():
-    assert plans.SINGING_PRICES == {
+    assert {
         "contracted": _row("0.06 0.09 0.12 0.24 0.60"),
         "payg": _row("0.09 0.135 0.18 0.36 0.90"),
-    }
+    } == plans.SINGING_PRICES
     assert _row("0.04 0.06 0.08 0.16 0.40") == plans.EXTEND_V1_PRICES
     assert _row("0.02 0.03 0.04 0.08 0.20") == plans.LYRICS_PRICES
     assert Decimal("0.05") == plans.STEMS_PRICE
-    assert plans.LOOP_UPLOAD_PRICES == dict(zip((15, 60, 180, 300), _row("0.06 0.12 0.24 0.45")))
-    assert plans.LOOP_GENERATE_PRICES == dict(
+    assert dict(zip((15, 60, 180, 300), _row("0.06 0.12 0.24 0.45"))) == plans.LOOP_UPLOAD_PRICES
+    assert dict(
         zip((5, 15, 60, 180, 300), _row("0.04 0.06 0.12 0.24 0.45"))
-    )
-    assert plans.SANSAAR_LITE_ROYALTY_FREE == dict(
+    ) == plans.LOOP_GENERATE_PRICES
+    assert dict(
         zip((15, 30, 60, 180, 300), _row("0.005 0.01 0.02 0.06 0.10"))
-    )
+    ) == plans.SANSAAR_LITE_ROYALTY_FREE
     assert _row("1 1.5 2 4 10") == plans.SANSAAR_LICENSE_FACTORS
-    assert plans.SANSAAR_MODEL_FACTORS == {
+    assert {
         "sansaar_1_lite": Decimal(1),
         "sansaar_1": Decimal(2),
-    }
+    } == plans.SANSAAR_MODEL_FACTORS
 
 
 def test_plans_and_default_licenses_as_published():
