@@ -82,12 +82,14 @@ def test_every_other_price_cell():
     assert _row("0.02 0.03 0.04 0.08 0.20") == plans.LYRICS_PRICES
     assert Decimal("0.05") == plans.STEMS_PRICE
     assert dict(zip((15, 60, 180, 300), _row("0.06 0.12 0.24 0.45"))) == plans.LOOP_UPLOAD_PRICES
-    assert dict(
-        zip((5, 15, 60, 180, 300), _row("0.04 0.06 0.12 0.24 0.45"))
-    ) == plans.LOOP_GENERATE_PRICES
-    assert dict(
-        zip((15, 30, 60, 180, 300), _row("0.005 0.01 0.02 0.06 0.10"))
-    ) == plans.SANSAAR_LITE_ROYALTY_FREE
+    assert (
+        dict(zip((5, 15, 60, 180, 300), _row("0.04 0.06 0.12 0.24 0.45")))
+        == plans.LOOP_GENERATE_PRICES
+    )
+    assert (
+        dict(zip((15, 30, 60, 180, 300), _row("0.005 0.01 0.02 0.06 0.10")))
+        == plans.SANSAAR_LITE_ROYALTY_FREE
+    )
     assert _row("1 1.5 2 4 10") == plans.SANSAAR_LICENSE_FACTORS
     assert {
         "sansaar_1_lite": Decimal(1),
