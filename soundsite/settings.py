@@ -14,10 +14,17 @@ from django.core.exceptions import ImproperlyConfigured
 from soundsite.lib.env import (
     env_bool,
     env_choice,
+    env_email,
+    env_fernet_keys,
+    env_host,
+    env_hosts,
     env_int,
     env_list,
+    env_secret_key,
     env_str,
+    env_timezone,
     env_url,
+    require,
     secret_from_file,
 )
 
@@ -25,8 +32,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or secret_from_file(VAR_DIR / "secret_key")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+SECRET_KEY = env_secret_key("SECRET_KEY") or secret_from_file(VAR_DIR / "secret_key")
+ALLOWED_HOSTS = env_hosts("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 # The sandbox's Soundpiece stand-in sends its webhooks from a background thread per process.
@@ -35,7 +42,7 @@ SANDBOX_WEBHOOK_DISPATCHER = env_bool("SANDBOX_WEBHOOK_DISPATCHER", True)
 # Provider keys (docs/keys.md): encryption keys for stored secrets, the first one current; when
 # empty, a key file under VAR_DIR is used. The other settings are the knobs the provider
 # references leave open.
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+FIELD_ENCRYPTION_KEYS = env_fernet_keys("FIELD_ENCRYPTION_KEYS")
 KEY_CHECK_TIMEOUT = env_int("KEY_CHECK_TIMEOUT", 10, minimum=1)
 KEY_LIMIT_WINDOW = env_choice("KEY_LIMIT_WINDOW", "rolling", ("rolling", "fixed"))
 SOUNDVERSE_MUSIC_PRICES = env_choice(
@@ -201,7 +208,7 @@ if STORAGE_BACKEND == "s3":
     default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": env_str("S3_BUCKET"),
+            "bucket_name": require("S3_BUCKET", env_str("S3_BUCKET"), "when STORAGE_BACKEND is s3"),
             "endpoint_url": env_url("S3_ENDPOINT_URL") or None,
             "region_name": env_str("S3_REGION") or None,
             "access_key": env_str("S3_ACCESS_KEY_ID") or None,
@@ -235,12 +242,12 @@ SHARE_PASSWORD_WINDOW = env_int("SHARE_PASSWORD_WINDOW", 15 * 60, minimum=1)
 LIBRARY_PAGE_SIZE = env_int("LIBRARY_PAGE_SIZE", 50, minimum=1)
 
 # --- E-mail ---------------------------------------------------------------------------------
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Soundsite <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env_email("DEFAULT_FROM_EMAIL", "Soundsite <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_HOST = env_str("SMTP_HOST")
+EMAIL_HOST = env_host("SMTP_HOST")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_PORT = env_int("SMTP_PORT", 587, minimum=1)
+    EMAIL_PORT = env_int("SMTP_PORT", 587, minimum=1, maximum=65535)
     EMAIL_HOST_USER = env_str("SMTP_USER")
     EMAIL_HOST_PASSWORD = env_str("SMTP_PASSWORD")
     EMAIL_USE_TLS = env_bool("SMTP_TLS", True)
@@ -267,7 +274,7 @@ INVITATION_DAYS = env_int("INVITATION_DAYS", 7, minimum=1)
 MESSAGE_TAGS = {messages.ERROR: "error"}
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+TIME_ZONE = env_timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -276,6 +283,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), upper=True
+        ),
+    },
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

@@ -246,7 +246,9 @@ password_reset = PasswordResetView.as_view()
 password_reset_done = require_GET(
     auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
 )
-password_reset_confirm = PasswordResetConfirmView.as_view()
+# Django's confirm view checks the link before the method, so a PUT with a bad link would get
+# the page; refuse other methods first.
+password_reset_confirm = require_http_methods(["GET", "POST"])(PasswordResetConfirmView.as_view())
 password_reset_complete = require_GET(
     auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"

@@ -87,6 +87,7 @@ class Row:
     spend: Decimal
     unpriced: int
     extra: str = ""
+    share: float = 0  # bar length, 0–100, against the largest row of its table
 
     @property
     def spend_label(self) -> str:
@@ -223,10 +224,10 @@ def build_report(membership: Membership, params, *, tables: bool = True) -> Repo
         _row(row["period"].strftime("%B %Y"), row) for row in reversed(months) if row["period"]
     ]
     providers = dict(ProviderChoice.choices)
-    report.by_provider = [
+    report.by_provider = _ranked(
         _row(providers.get(row["provider"], row["provider"]), row)
         for row in _aggregate(jobs, "provider")
-    ]
+    )
     people = {m.user_id: m.user for m in members}
     report.by_member = _ranked(
         _row(people[row["created_by"]].name, row, extra=people[row["created_by"]].email)
@@ -244,7 +245,17 @@ def build_report(membership: Membership, params, *, tables: bool = True) -> Repo
 
 def _ranked(rows) -> list[Row]:
     """The biggest spenders first, then the busiest."""
-    return sorted(rows, key=lambda r: (-r.spend, -r.jobs, r.label))
+    return _with_shares(sorted(rows, key=lambda r: (-r.spend, -r.jobs, r.label)))
+
+
+def _with_shares(rows: list[Row]) -> list[Row]:
+    """Give each row its bar: by estimated spend, or by jobs when nothing has a price."""
+    by_spend = any(row.spend for row in rows)
+    values = [float(row.spend) if by_spend else row.jobs for row in rows]
+    top = max(values, default=0)
+    for row, value in zip(rows, values, strict=True):
+        row.share = round(100 * value / top, 1) if top else 0
+    return rows
 
 
 def _month_start(month: date) -> datetime:

@@ -144,6 +144,8 @@ class TestThrottling:
             URL, {"email": "teammate@example.com", "password": PASSWORD}, REMOTE_ADDR="10.0.0.7"
         )
         assert blocked.status_code == 429
+        assert b"Too many failed sign-ins. Try again in 15 minutes" in blocked.content
+        assert _session_user_id(client) is None
         elsewhere = client.post(
             URL, {"email": "teammate@example.com", "password": PASSWORD}, REMOTE_ADDR="10.0.0.8"
         )

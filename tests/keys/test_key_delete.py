@@ -62,3 +62,27 @@ def test_access(client, viewer, admin_user, stranger, owner, workspace, key):
 def test_it_rejects_other_methods(client, teammate, key):
     client.force_login(teammate)
     assert client.put(url(key)).status_code == 405
+
+
+def test_jobs_and_tracks_made_with_it_keep_their_records(client, teammate, key, workspace):
+    from soundsite.keys import plans
+    from soundsite.library.models import Track
+    from tests.factories import make_track
+
+    job = make_job(workspace, teammate, key)
+    snapshot = {**plans.license_snapshot(key), "key_label": key.label}
+    track = make_track(workspace, user=teammate, job=job, license=snapshot, provider="soundverse")
+    client.force_login(teammate)
+    assert client.post(url(key)).status_code == 302
+
+    track = Track.objects.get(pk=track.pk)
+    assert track.deleted_at is None and track.job_id == job.pk
+    assert track.license_snapshot["license_label"] == "Royalty-Free"
+    assert track.license_snapshot["key_label"] == "Mine"
+    from django.urls import reverse
+
+    page = client.get(reverse("track", args=[track.code])).content.decode()
+    assert "Royalty-Free" in page and "Use it commercially in any media" in page
+    # The usage page still counts the job under the deleted key's name.
+    usage = client.get("/settings/usage/").content.decode()
+    assert "Mine" in usage

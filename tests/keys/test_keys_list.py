@@ -1,3 +1,4 @@
+import pytest
 from django.utils import timezone
 
 from soundsite.keys.checks import mark_rejected
@@ -112,3 +113,16 @@ def test_a_rejected_key_shows_a_notice_to_its_owner_only(client, owner, teammate
     assert f"/settings/keys/{key.code}/secret/" in text
     client.force_login(teammate)
     assert "refused your key" not in client.get("/jobs/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "current"),
+    [("/settings/keys/", "API keys"), ("/settings/usage/", "Usage")],
+)
+def test_keys_pages_share_the_settings_layout(client, owner, path, current):
+    client.force_login(owner)
+    body = client.get(path).content.decode()
+    assert "<h1>Settings</h1>" in body
+    assert "Northlight Studio · you are owner" in body
+    assert f'aria-current="page">{current}</a>' in body
+    assert body.count("<h1") == 1

@@ -171,3 +171,33 @@ def test_anonymous_users_go_to_login(client, db):
 def test_it_rejects_post(client, owner):
     client.force_login(owner)
     assert client.post(URL).status_code == 405
+
+
+def test_providers_members_and_keys_are_charted_by_their_share(client, owner, jobs):
+    client.force_login(owner)
+    response = client.get(URL)
+    report = response.context["report"]
+    # teammate spent 0.28, owner 0.14: the biggest spender has the full bar.
+    assert [(row.label, row.share) for row in report.by_member] == [
+        ("teammate", 100),
+        ("owner", 50),
+    ]
+    assert [(row.label, row.share) for row in report.by_provider] == [
+        ("Soundverse", 100),
+        ("Soundpiece", 0),
+    ]
+    body = response.content.decode()
+    assert body.count('class="share-bar"') == 2 + 2 + 2  # providers, members, keys
+    assert '<rect width="50.0" height="6" rx="3" class="share-fill"/>' in body
+
+
+def test_without_prices_the_bars_follow_the_number_of_jobs(client, workspace, owner, teammate):
+    sp = make_key(workspace, owner, provider="soundpiece", shared=True)
+    for user in (owner, teammate, teammate, teammate, teammate):
+        make_job(workspace, user, sp, operation="create.new_song", estimated_cost=None)
+    client.force_login(owner)
+    report = client.get(URL).context["report"]
+    assert [(row.label, row.share) for row in report.by_member] == [
+        ("teammate", 100),
+        ("owner", 25),
+    ]
