@@ -9,7 +9,6 @@ from pathlib import Path
 
 import dj_database_url
 from django.contrib import messages
-from django.core.exceptions import ImproperlyConfigured
 
 from soundsite.lib.env import (
     env_bool,
@@ -203,8 +202,6 @@ MEDIA_URL = None  # Media is served only by views that check access.
 
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "local", ("local", "s3"))
 if STORAGE_BACKEND == "s3":
-    if not env_str("S3_BUCKET"):
-        raise ImproperlyConfigured("S3_BUCKET must name the bucket when STORAGE_BACKEND is s3.")
     default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {

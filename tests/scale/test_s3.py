@@ -287,7 +287,7 @@ def test_the_s3_variables_configure_the_storage(tmp_path, s3_storage):
 @pytest.mark.parametrize(
     ("env", "words"),
     [
-        ({"STORAGE_BACKEND": "s3"}, "S3_BUCKET must name the bucket"),
+        ({"STORAGE_BACKEND": "s3"}, "S3_BUCKET must be set when STORAGE_BACKEND is s3"),
         (
             {"STORAGE_BACKEND": "s3", "S3_BUCKET": "media", "S3_ENDPOINT_URL": "minio:9000"},
             "S3_ENDPOINT_URL must be a URL starting with",
