@@ -128,8 +128,7 @@ def test_unknown_keys_and_keys_without_a_secret_answer_404(client, workspace, ow
     plain = make_key(workspace, owner, "soundpiece")
     body, headers = delivery()
     assert (
-        client.post(url(plain), body, content_type="application/json", **headers).status_code
-        == 404
+        client.post(url(plain), body, content_type="application/json", **headers).status_code == 404
     )
     missing = "/hooks/soundpiece/00000000-0000-0000-0000-000000000000/"
     assert client.post(missing, body, content_type="application/json").status_code == 404
