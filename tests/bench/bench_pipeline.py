@@ -37,6 +37,10 @@ SOUNDPIECE_JOBS = int(os.environ.get("BENCH_SOUNDPIECE_JOBS", "300"))
 SOUNDVERSE_JOBS = int(os.environ.get("BENCH_SOUNDVERSE_JOBS", "100"))
 PROCESSING_SECONDS = float(os.environ.get("BENCH_PROCESSING_SECONDS", "20"))
 OUTPUT_SECONDS = float(os.environ.get("BENCH_OUTPUT_SECONDS", "10"))
+# Soundpiece webhooks are off by default: the stand-in renders every operation that owes a
+# callback on one dispatcher thread, which measures the stand-in rather than the pipeline (a
+# webhook only moves a job's next check forward; the waiter is already long-polling it).
+WEBHOOKS = os.environ.get("BENCH_WEBHOOKS", "") == "1"
 SLACK_SECONDS = 30.0
 MAX_SOUNDPIECE_REQUESTS = 3
 WORKERS = 2
@@ -90,7 +94,7 @@ def submit() -> None:
             shared=True,
         )
         key.set_secret(account.api_key)
-        if account.webhook_secrets:
+        if WEBHOOKS and account.webhook_secrets:
             key.set_webhook_secret(account.webhook_secrets[0])
         key.save()
         keys[provider] = key
@@ -200,6 +204,11 @@ def timings(db_path: Path) -> tuple[float, float]:
     return epoch(first), epoch(last)
 
 
+def start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with open(log, "wb") as output:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+
+
 def stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -235,15 +244,12 @@ def test_400_jobs_are_archived_within_the_deadline():
     subprocess.run(
         [python, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
     )
-    web = subprocess.Popen(  # noqa: S603 - fixed arguments
+    web = start(
         [python, "-m", "uvicorn", "soundsite.asgi:application", "--host", "127.0.0.1",
          "--port", str(port), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=open(logs / "web.log", "wb"), stderr=subprocess.STDOUT,
+        env, logs / "web.log",
     )  # fmt: skip
-    cluster = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [python, "manage.py", "qcluster"],
-        cwd=ROOT, env=env, stdout=open(logs / "cluster.log", "wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    cluster = start([python, "manage.py", "qcluster"], env, logs / "cluster.log")
     peaks: dict[int, int] = {}
     try:
         for _ in range(200):  # the web server is up when it accepts a connection
@@ -284,12 +290,16 @@ def test_400_jobs_are_archived_within_the_deadline():
     print(f"  submitting took {marks['submitted'] - marks['started']:.1f} s")
     print(f"  states: {state}")
     print(f"  first submit → last archived: {elapsed:.1f} s (goal ≤ {deadline:.0f} s)")
-    print(f"  Soundpiece API requests: {requests} for {sp_jobs} jobs "
-          f"({requests / max(1, sp_jobs):.2f} per job, most for one job {most}; goal ≤ 3)")  # fmt: skip
+    per_job = requests / max(1, sp_jobs)
+    print(f"  Soundpiece API requests: {requests} for {sp_jobs} jobs ({per_job:.2f} per job, "
+          f"most for one job {most}; goal ≤ 3)")  # fmt: skip
     print("  peak memory (VmHWM) of the cluster's processes: "
           + ", ".join(f"{kb / 1024:.0f} MB" for kb in memory))  # fmt: skip
     assert state.get("ready", 0) == total_jobs, state
+    # Requests the client gave up on are recorded without an operation id, so the total is
+    # checked as well as the most any one job is known to have made.
     assert most <= MAX_SOUNDPIECE_REQUESTS
+    assert requests <= MAX_SOUNDPIECE_REQUESTS * sp_jobs
     assert elapsed <= deadline, f"{elapsed:.1f} s"
 
 
