@@ -23,17 +23,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 
 @pytest.mark.parametrize("provider", ["soundpiece", "soundverse"])
-def test_a_clean_run_archives_with_one_submission(workspace, owner, provider, sandbox_pipeline):
-    key, account, new_job = make(workspace, owner, provider)
-    job = drive(new_job())
-    assert job.state == JobState.READY, job.error_message
-    assert Track.objects.filter(job=job).count() == job.result_count >= 1
-    assert faults.count(account, method=SUBMIT_METHOD[provider]) == 1
-    assert submissions(account) == 1
-    assert_nothing_half_written(sandbox_pipeline)
-
-
-@pytest.mark.parametrize("provider", ["soundpiece", "soundverse"])
 def test_a_5xx_burst_is_retried_and_the_job_is_made_once(
     workspace, owner, provider, sandbox_pipeline
 ):
