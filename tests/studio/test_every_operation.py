@@ -40,9 +40,7 @@ def stand_in(settings, monkeypatch):
     )
 
 
-@pytest.mark.parametrize(
-    "operation", all_operations(), ids=lambda op: f"{op.provider}:{op.key}"
-)
+@pytest.mark.parametrize("operation", all_operations(), ids=lambda op: f"{op.provider}:{op.key}")
 def test_every_operation_ends_in_the_library(client, workspace, owner, operation, stand_in):
     key, account = sandbox_key(workspace, owner, str(operation.provider))
     source = make_track(workspace, "Harbour theme", user=owner, seconds=12.0)
