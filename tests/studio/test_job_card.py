@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from soundsite.studio import cards
+from soundsite.studio.errors import NEXT_STEPS
 from soundsite.studio.models import JobState
 
 
@@ -139,3 +140,25 @@ def test_a_canceled_job_is_honest_about_billing(client, owner, make_job):
     client.force_login(owner)
     body = client.get(url(job)).content.decode()
     assert "may still finish (and bill)" in body
+
+
+@pytest.mark.parametrize("kind", sorted(NEXT_STEPS))
+def test_every_failure_kind_has_its_own_words_and_next_step(client, owner, make_job, kind):
+    job = make_job(state=JobState.FAILED, error_code=f"{kind}:detail", error_message="Why.")
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode().replace("&#x27;", "'")
+    headline, next_step = NEXT_STEPS[kind]
+    assert headline in body and next_step in body and "Why." in body
+
+
+def test_failure_kinds_all_read_differently():
+    assert len({headline for headline, _ in NEXT_STEPS.values()}) == len(NEXT_STEPS)
+
+
+def test_a_running_soundverse_job_plays_its_preview_stream(client, owner, make_job):
+    preview = "https://cdn.example.com/stream/abc.mp3"
+    job = make_job(state=JobState.RUNNING, progress=55.0, result={"previews": [preview]})
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert f'src="{preview}"' in body
+    assert 'value="55"' in body
