@@ -10,15 +10,23 @@ from soundsite.providers.registry import client_for
 transport_override = None
 # The archive downloads with a synchronous client; tests set its transport here.
 download_transport_override = None
+# Extra client settings (tests shorten timeouts with it).
+options_override: dict = {}
+
+
+# One waiter holds every in-flight wait of a key at once (hundreds of long-polls and streams):
+# its connection pool must not make them queue behind each other.
+MAX_CONNECTIONS = 1000
 
 
 def client_options(key) -> dict:
-    options = {}
+    options = {"max_connections": MAX_CONNECTIONS}
     transport = transport_override
     if callable(transport) and not hasattr(transport, "handle_async_request"):
         transport = transport(key)
     if transport is not None:
         options["transport"] = transport
+    options.update(options_override.get(key.provider, {}))
     return options
 
 

@@ -59,7 +59,7 @@ def create_job(**fields) -> Job:
     with transaction.atomic():
         job = Job.objects.create(**fields)
         transaction.on_commit(tasks.kick_waiter)
-    cards.publish(job)
+    cards.forget(job)
     return job
 
 
@@ -124,7 +124,7 @@ def update(job: Job, *, owner: str | None = None, states=None, **fields) -> bool
     if changed:
         for name, value in fields.items():
             setattr(job, name, value)
-        cards.publish(job)
+        cards.forget(job)
     return changed
 
 
@@ -179,7 +179,7 @@ def cancel(job: Job) -> bool:
     )
     if changed:
         job.refresh_from_db()
-        cards.publish(job)
+        cards.forget(job)
     return bool(changed)
 
 

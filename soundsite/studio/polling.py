@@ -1,9 +1,9 @@
 """The job-card poll: the hottest path in the product, answered from the cache.
 
-Every open card asks every two seconds. The pipeline renders a card whenever its job changes
-(``cards.publish``), so a poll is: the session's user id (sessions live in the cache), the
-membership of that user in the card's workspace (cached), and the card itself (cached). The
-database is read only when one of those is missing from the cache.
+Every open card asks every two seconds. The pipeline forgets a card whenever its job changes
+and the next poll renders it once (``cards``), so a poll is: the session's user id (sessions
+live in the cache), the membership of that user in the card's workspace (cached), and the
+card itself (cached). The database is read only when one of those is missing from the cache.
 """
 
 from __future__ import annotations

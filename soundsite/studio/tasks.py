@@ -15,13 +15,17 @@ from soundsite.studio.models import Job, JobState
 log = logging.getLogger(__name__)
 
 WAITER_LOCK = "studio:waiter"
+# Set when a waiter task has been enqueued and not yet started: a burst of new jobs (hundreds
+# submitted at once) enqueues one waiter, not one each.
+WAITER_KICKED = "studio:waiter-kicked"
+WAITER_KICK_SECONDS = 10
 WAITER_LOCK_SECONDS = 30
 WAITER_MAX_SECONDS = 240
 
 
 def kick_waiter() -> None:
     """Make sure a waiter is running: enqueue one unless one holds the lock."""
-    if cache.get(WAITER_LOCK):
+    if cache.get(WAITER_LOCK) or not cache.add(WAITER_KICKED, 1, WAITER_KICK_SECONDS):
         return
     async_task("soundsite.studio.tasks.run_waiter", task_name="Wait for providers")
 
@@ -35,6 +39,7 @@ def run_waiter() -> str:
     from soundsite.studio.waiter import Waiter
 
     token = pipeline.new_lease_owner()
+    cache.delete(WAITER_KICKED)  # from now on a kick sees the lock, or enqueues a successor
     if not cache.add(WAITER_LOCK, token, WAITER_LOCK_SECONDS):
         return "another waiter is running"
     import asyncio

@@ -1,3 +1,4 @@
+import httpx
 import pytest
 
 from soundsite.keys.models import ProviderKey
@@ -92,3 +93,24 @@ def library_track(workspace, owner):
 def _fast_password_hashing(settings):
     # Every persona is a user with a password; the real hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- The pipeline against the sandbox APIs -----------------------------------------------------
+@pytest.fixture
+def sandbox_pipeline(monkeypatch, tmp_path):
+    """Clients reach the sandbox without sockets; archives run inline in ``drive``."""
+    from soundsite.asgi import application as asgi_application
+    from soundsite.studio import archive, clients, tasks
+    from soundsite.wsgi import application as wsgi_application
+
+    clients.transport_override = httpx.ASGITransport(app=asgi_application)
+    clients.download_transport_override = httpx.WSGITransport(app=wsgi_application)
+    monkeypatch.setattr(tasks, "kick_waiter", lambda: None)
+    monkeypatch.setattr(tasks, "enqueue_archive", lambda job_id, delay=0: None)
+    temp = tmp_path / "archive-tmp"
+    temp.mkdir()
+    monkeypatch.setattr(archive, "temp_dir", lambda: str(temp))
+    yield temp
+    clients.transport_override = None
+    clients.download_transport_override = None
+    clients.options_override = {}

@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from soundsite.studio import cards
+from soundsite.studio.errors import NEXT_STEPS
 from soundsite.studio.models import JobState
 
 
@@ -95,3 +96,69 @@ def test_a_removed_member_loses_access_at_once(client, teammate, make_job, works
     assert client.get(url(job)).status_code == 200
     workspace.memberships.get(user=teammate).delete()
     assert client.get(url(job)).status_code == 404
+
+
+def test_a_running_job_without_progress_says_so_with_the_elapsed_time(client, owner, make_job):
+    job = make_job(state=JobState.RUNNING, stage="The provider is working on it")
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert "Working — no progress reported" in body
+    assert "data-elapsed-since" in body
+    assert "<progress aria-label" in body  # an indeterminate bar, not a made-up percentage
+
+
+def test_a_rate_limited_job_says_when_it_resumes(client, owner, make_job):
+    stage = "Waiting for the provider's rate limit, resumes at 14:32:05"
+    job = make_job(state=JobState.QUEUED, stage=stage)
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert "resumes at 14:32:05" in body.replace("&#x27;", "'")
+    assert "no progress reported" not in body
+
+
+def test_a_ready_job_shows_a_player_and_a_link_to_each_track(
+    client, owner, workspace, make_job, django_assert_max_num_queries
+):
+    from tests.factories import make_track
+
+    job = make_job(state=JobState.READY, result_count=1)
+    track = make_track(workspace, "Summer spot v1", user=owner, job=job)
+    client.force_login(owner)
+    cache.clear()
+    with django_assert_max_num_queries(4):
+        body = client.get(url(job)).content.decode()
+    assert track.get_absolute_url() in body
+    from django.urls import reverse
+
+    assert f'src="{reverse("track_audio", args=[track.code])}"' in body
+    assert "<audio controls" in body
+    assert "hx-trigger" not in body
+
+
+def test_a_canceled_job_is_honest_about_billing(client, owner, make_job):
+    job = make_job(state=JobState.CANCELED)
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert "may still finish (and bill)" in body
+
+
+@pytest.mark.parametrize("kind", sorted(NEXT_STEPS))
+def test_every_failure_kind_has_its_own_words_and_next_step(client, owner, make_job, kind):
+    job = make_job(state=JobState.FAILED, error_code=f"{kind}:detail", error_message="Why.")
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode().replace("&#x27;", "'")
+    headline, next_step = NEXT_STEPS[kind]
+    assert headline in body and next_step in body and "Why." in body
+
+
+def test_failure_kinds_all_read_differently():
+    assert len({headline for headline, _ in NEXT_STEPS.values()}) == len(NEXT_STEPS)
+
+
+def test_a_running_soundverse_job_plays_its_preview_stream(client, owner, make_job):
+    preview = "https://cdn.example.com/stream/abc.mp3"
+    job = make_job(state=JobState.RUNNING, progress=55.0, result={"previews": [preview]})
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert f'src="{preview}"' in body
+    assert 'value="55"' in body

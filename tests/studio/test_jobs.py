@@ -25,6 +25,21 @@ def test_it_filters_by_state_and_task(client, owner, make_job):
     assert b"No jobs match" in client.get("/jobs/?task=stems").content
 
 
+def test_it_filters_by_member_and_provider(client, owner, teammate, make_job, workspace):
+    from tests.factories import make_key
+
+    make_job(title="Mine on Soundpiece", state=JobState.READY)
+    sv = make_key(workspace, teammate, "soundverse", shared=True)
+    make_job(title="Theirs on Soundverse", created_by=teammate, key=sv, provider="soundverse")
+    client.force_login(owner)
+    by_member = client.get(f"/jobs/?member={teammate.pk}").content
+    assert b"Theirs on Soundverse" in by_member and b"Mine on Soundpiece" not in by_member
+    by_provider = client.get("/jobs/?provider=soundpiece").content
+    assert b"Mine on Soundpiece" in by_provider and b"Theirs on Soundverse" not in by_provider
+    both = client.get(f"/jobs/?provider=soundverse&member={owner.pk}").content
+    assert b"No jobs match" in both
+
+
 def test_it_ignores_a_bad_filter_value(client, owner, make_job):
     make_job(title="Running one", state=JobState.RUNNING)
     client.force_login(owner)

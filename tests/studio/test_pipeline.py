@@ -332,3 +332,43 @@ def test_audio_sent_as_bytes_is_archived_from_the_job(make_job, monkeypatch):
     )
     assert archive.archive_job(job.pk) == "ready"
     assert Track.objects.get(job=job).bytes == len(output.data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stream_progress_is_written_at_most_about_once_a_second(make_job, key, monkeypatch, cdn):
+    key.provider = "soundverse"
+    key.save()
+    job = make_job(provider="soundverse", operation="song_v5")
+    writes = []
+    real_update = pipeline.update
+
+    def counting_update(job_, **fields):
+        if "progress" in fields:
+            writes.append(fields["progress"])
+        return real_update(job_, **fields)
+
+    monkeypatch.setattr(pipeline, "update", counting_update)
+
+    async def stream(on_remote_id, on_progress):
+        await on_remote_id("a" * 24)
+        for percent in range(1, 41):  # a burst of 40 chunks
+            await on_progress(
+                providers.Result(
+                    remote_id="a" * 24, status=providers.Status.RUNNING, progress=percent
+                )
+            )
+        burst = len(writes)
+        await asyncio.sleep(1.1)
+        await on_progress(
+            providers.Result(remote_id="a" * 24, status=providers.Status.RUNNING, progress=90)
+        )
+        assert len(writes) == burst + 1
+        return ready("a" * 24)
+
+    use_client(monkeypatch, ScriptedClient("soundverse", submit=stream))
+    run_waiter_once()
+    burst = [w for w in writes if w < 90]
+    assert 1 <= len(burst) <= 2, writes  # 40 chunks wrote once (twice on a slow machine)
+    assert burst[0] == 1 and 90 in writes and writes[-1] == 100  # then the finished job
+    job.refresh_from_db()
+    assert job.remote_id == "a" * 24
