@@ -24,6 +24,9 @@ STEM_NAMES = {
     "vocals": "Vocals",
     "drums": "Drums",
     "bass": "Bass",
+    # Soundverse's six-stem split also names these two.
+    "guitar": "Guitar",
+    "piano": "Piano",
     "other": "Other",
     "instruments": "Instruments",
     "instrumental": "Instrumental",
