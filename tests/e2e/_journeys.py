@@ -92,3 +92,34 @@ def wait_playing(page, timeout=15_000):
     page.wait_for_function(PLAYING, timeout=timeout)
     start = page.evaluate(CURRENT_TIME)
     page.wait_for_function(f"() => ({CURRENT_TIME})() > {start + 0.3}", timeout=timeout)
+
+
+def signed_in(new_page, live_server, user, viewport=DESKTOP):
+    """A page of a fresh browser context carrying a session for ``user``."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    page = new_page(viewport)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    return page
+
+
+def wait_until_finished(page, timeout=60_000):
+    """The newest job card on the page has finished; returns its state."""
+    page.locator("#task-jobs .job-card").first.wait_for(timeout=15_000)
+    page.wait_for_function(
+        """() => { const card = document.querySelector('#task-jobs .job-card');
+                   return card && ['ready', 'failed', 'canceled'].includes(card.dataset.state); }""",
+        timeout=timeout,
+    )
+    return page.locator("#task-jobs .job-card").first.get_attribute("data-state")

@@ -41,6 +41,13 @@ class Problems:
     def console(self, message):
         if message.type != "error":
             return
+        # htmx logs a poll that leaving the page cancelled as two errors ("htmx:afterRequest",
+        # then "htmx:sendAbort"). A request that really fails logs "htmx:sendError",
+        # "htmx:timeout" or "htmx:responseError" besides, and those still count.
+        if message.text in ("htmx:afterRequest", "htmx:sendAbort") or message.text.startswith(
+            ("htmx:afterRequest,", "htmx:sendAbort,")
+        ):
+            return
         # Chromium also logs every 4xx/5xx answer on the console; expected ones are fine.
         for status in self.allowed:
             if message.text.startswith(
