@@ -17,6 +17,8 @@ QUICK = {
     "soundverse": {"processing_seconds": 1, "output_seconds": 32, "foreign_seconds": 32},
     "soundpiece": {"processing_seconds": 1, "song_seconds": 8, "variations": 1, "wait_cap": 2},
 }
+# The journeys run beside the rest of the suite on a busy machine: wait generously.
+PATIENCE = 30_000
 PLAYING = "() => window.soundsitePlayer && window.soundsitePlayer.ws.isPlaying()"
 CURRENT_TIME = "() => window.soundsitePlayer.ws.getCurrentTime()"
 
@@ -24,6 +26,20 @@ CURRENT_TIME = "() => window.soundsitePlayer.ws.getCurrentTime()"
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def patient_pages(new_page):
+    """``new_page`` with generous waits for every action and assertion."""
+    expect.set_options(timeout=PATIENCE)
+
+    def open_page(viewport=DESKTOP):
+        page = new_page(viewport)
+        page.set_default_timeout(PATIENCE)
+        return page
+
+    yield open_page
+    expect.set_options(timeout=5_000)
 
 
 @pytest.fixture
@@ -119,7 +135,8 @@ def wait_until_finished(page, timeout=60_000):
     page.locator("#task-jobs .job-card").first.wait_for(timeout=15_000)
     page.wait_for_function(
         """() => { const card = document.querySelector('#task-jobs .job-card');
-                   return card && ['ready', 'failed', 'canceled'].includes(card.dataset.state); }""",
+                   return card && ['ready', 'failed', 'canceled']
+                     .includes(card.dataset.state); }""",
         timeout=timeout,
     )
     return page.locator("#task-jobs .job-card").first.get_attribute("data-state")

@@ -12,8 +12,6 @@ from soundsite.library.models import CollectionItem, ShareLink, Track
 from soundsite.studio.models import Job
 from tests.e2e._journeys import (
     PASSWORD,
-    _fast_password_hashing,  # noqa: F401
-    cluster,  # noqa: F401
     quicken,
     shoot,
     signed_in,
@@ -23,7 +21,7 @@ from tests.e2e._journeys import (
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.factories import make_collection, make_key, make_member, make_workspace
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("cluster")]
 
 
 def change_forms(page):
@@ -50,12 +48,8 @@ def team(new_page, live_server):
     return {"workspace": workspace, "owner": owner, "shared": shared, "private": private}
 
 
-def test_a_colleague_joins_by_link_and_a_viewer_only_listens(
-    new_page,
-    live_server,
-    cluster,
-    team,  # noqa: F811
-):
+def test_a_colleague_joins_by_link_and_a_viewer_only_listens(patient_pages, live_server, team):
+    new_page = patient_pages
     owner = signed_in(new_page, live_server, team["owner"])
     owner.goto("/settings/members/")
     owner.locator("#id_link-role").select_option("member")

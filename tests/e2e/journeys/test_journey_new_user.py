@@ -9,8 +9,6 @@ from soundsite.keys.models import ProviderKey
 from soundsite.library.models import Track
 from soundsite.studio.models import Job
 from tests.e2e._journeys import (
-    _fast_password_hashing,  # noqa: F401
-    cluster,  # noqa: F401
     create_workspace,
     quicken,
     shoot,
@@ -19,10 +17,11 @@ from tests.e2e._journeys import (
 )
 from tests.e2e.conftest import DESKTOP, PHONE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("cluster")]
 
 
-def test_a_new_user_makes_a_song_and_shares_it(new_page, cluster):  # noqa: F811
+def test_a_new_user_makes_a_song_and_shares_it(patient_pages):
+    new_page = patient_pages
     page = new_page(DESKTOP)
     sign_up(page, "Ana Producer", "ana@example.com")
     expect(page).to_have_url(re.compile(r"/workspaces/new/$"))
