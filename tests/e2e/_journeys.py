@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -130,13 +132,20 @@ def signed_in(new_page, live_server, user, viewport=DESKTOP):
     return page
 
 
-def wait_until_finished(page, timeout=60_000):
-    """The newest job card on the page has finished; returns its state."""
-    page.locator("#task-jobs .job-card").first.wait_for(timeout=15_000)
-    page.wait_for_function(
-        """() => { const card = document.querySelector('#task-jobs .job-card');
-                   return card && ['ready', 'failed', 'canceled']
-                     .includes(card.dataset.state); }""",
-        timeout=timeout,
+def generate(page):
+    """Press Generate and return the new job's card, once the page shows it."""
+    page.get_by_role("button", name="Generate").click()
+    notice = page.locator(".started-notice")
+    expect(notice).to_be_visible()
+    anchor = notice.get_by_role("link", name="See its progress").get_attribute("href")
+    card = page.locator(anchor)
+    expect(card).to_be_visible()
+    return card
+
+
+def wait_until_finished(card, timeout=60_000):
+    """Wait until ``card`` (refreshed by its own polling) shows a finished job; its state."""
+    expect(card).to_have_attribute(
+        "data-state", re.compile(r"^(ready|failed|canceled)$"), timeout=timeout
     )
-    return page.locator("#task-jobs .job-card").first.get_attribute("data-state")
+    return card.get_attribute("data-state")

@@ -7,6 +7,7 @@ from soundsite.keys.services import add_sandbox_key
 from soundsite.sandbox import faults
 from soundsite.studio.models import Job
 from tests.e2e._journeys import (
+    generate,
     quicken,
     sandbox_account,
     shoot,
@@ -43,8 +44,7 @@ def make_effect(page, description, key):
     expect(page.get_by_label("Key", exact=True)).to_have_value(value)
     page.get_by_label("Describe the sound").fill(description)
     page.get_by_label("Length").fill("3")
-    page.get_by_role("button", name="Generate").click()
-    return page.locator("#task-jobs .job-card").first
+    return generate(page)
 
 
 def test_each_failure_is_explained_on_its_card(patient_pages, live_server, producer):
@@ -57,7 +57,7 @@ def test_each_failure_is_explained_on_its_card(patient_pages, live_server, produ
         team_account, "fail", times=1, code="internal_error", message="Generation failed."
     )
     card = make_effect(page, "glass shatters on a stone floor", producer["team_key"])
-    assert wait_until_finished(page) == "failed"
+    assert wait_until_finished(card) == "failed"
     error = card.locator(".job-error")
     expect(error).to_contain_text("The provider could not finish this job.")
     expect(error).to_contain_text("Choose Run again; if it fails again, change the input.")
@@ -72,13 +72,13 @@ def test_each_failure_is_explained_on_its_card(patient_pages, live_server, produ
     )
     expect(card.locator(".job-stage")).to_contain_text("carries on by itself, nothing to do")
     shoot(page, "journey3-02-rate-limited")
-    assert wait_until_finished(page) == "ready"
+    assert wait_until_finished(card) == "ready"
     assert Job.objects.filter(state="ready").count() == 1
 
     # 3. The provider refuses the key.
     faults.inject(sandbox_account(producer["old_key"]), "reject_key", times=None)
     card = make_effect(page, "a bicycle bell rings twice", producer["old_key"])
-    assert wait_until_finished(page) == "failed"
+    assert wait_until_finished(card) == "failed"
     error = card.locator(".job-error")
     expect(error).to_contain_text("The provider did not accept the API key.")
     expect(error).to_contain_text(

@@ -12,6 +12,7 @@ from soundsite.library.models import CollectionItem, ShareLink, Track
 from soundsite.studio.models import Job
 from tests.e2e._journeys import (
     PASSWORD,
+    generate,
     quicken,
     shoot,
     signed_in,
@@ -79,8 +80,8 @@ def test_a_colleague_joins_by_link_and_a_viewer_only_listens(patient_pages, live
     colleague.get_by_label("Describe the sound").fill("a door creaks open in an old house")
     colleague.get_by_label("Length").fill("4")
     shoot(colleague, "journey2-03-colleague-form")
-    colleague.get_by_role("button", name="Generate").click()
-    assert wait_until_finished(colleague) == "ready"
+    card = generate(colleague)
+    assert wait_until_finished(card) == "ready"
     job = Job.objects.get()
     assert job.key == team["shared"] and job.created_by.email == "cal@example.com"
     effect = Track.objects.get(job=job)
