@@ -34,6 +34,8 @@ STEM_LABELS = {
     "vocals": "Vocals",
     "drums": "Drums",
     "bass": "Bass",
+    "guitar": "Guitar",
+    "piano": "Piano",
     "other": "Other",
     "instruments": "Instruments",
     "instrumental": "Instrumental",

@@ -24,6 +24,9 @@ STEM_NAMES = {
     "vocals": "Vocals",
     "drums": "Drums",
     "bass": "Bass",
+    # Soundverse's six-stem split also names these two.
+    "guitar": "Guitar",
+    "piano": "Piano",
     "other": "Other",
     "instruments": "Instruments",
     "instrumental": "Instrumental",
@@ -54,8 +57,15 @@ def existing_output_indexes(job) -> set[int]:
     )
 
 
+# A cut or a loop is the same music, shorter: it keeps the job's name ("<source> — Cut to
+# length", or the name given), not a fresh song name the provider made up for the file.
+KEEPS_SOURCE_NAME = {"cut", "loop"}
+
+
 def title_for(job, output, position: int, total: int) -> str:
     base = (output.title or job.title or "").strip()
+    if job.task in KEEPS_SOURCE_NAME and job.source_track_id and job.title:
+        base = job.title.strip()
     source = job.source_track
     if not base:
         prompt = (job.parameters.get("prompt") or "").strip()

@@ -628,7 +628,16 @@ def _stems(key: str, which: str, *, label: str, description: str, results: int, 
     )
 
 
-def _loop(key: str, *, label: str, description: str, extra: tuple, rank: int, task=Task.LOOP):
+def _loop(
+    key: str,
+    *,
+    label: str,
+    description: str,
+    extra: tuple,
+    rank: int,
+    task=Task.LOOP,
+    verb: str = "loop",
+):
     return Operation(
         provider=_P,
         key=key,
@@ -637,7 +646,7 @@ def _loop(key: str, *, label: str, description: str, extra: tuple, rank: int, ta
         description=description,
         fields=(
             _audio(
-                "audioUrl", "Track to loop", required=True, help_text="A public recording to loop."
+                "audioUrl", f"Track to {verb}", required=True, help_text=f"The recording to {verb}."
             ),
             *extra,
         ),
@@ -941,6 +950,7 @@ OPERATIONS: tuple[Operation, ...] = (
         ),
         rank=10,
         task=Task.CUT,
+        verb="trim",
     ),
     # Generate and loop ---------------------------------------------------------------------
     Operation(

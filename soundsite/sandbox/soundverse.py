@@ -15,6 +15,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIRequest
 from django.db import close_old_connections
 from django.http import (
     HttpResponse,
@@ -122,9 +123,10 @@ async def generate(request, action: str):
     operation = admission.operation
     base_url = _base_url(request)
     if endpoint.stream:
-        response = StreamingHttpResponse(
-            _stream(operation, base_url), content_type="text/event-stream"
-        )
+        chunks = _stream(operation, base_url)
+        if not isinstance(request, ASGIRequest):
+            chunks = _one_by_one(chunks)
+        response = StreamingHttpResponse(chunks, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"
         return response
@@ -157,6 +159,27 @@ async def _stream(operation: SandboxOperation, base_url: str):
                 return
             entries = await _db(_links)(operation.pk, base_url)
         yield "data: " + json.dumps(engine.fill(planned.chunk, entries or {})) + "\n\n"
+
+
+def _one_by_one(chunks):
+    """The stream for a WSGI server (gunicorn, Django's test server): one chunk at a time.
+
+    Given an async iterator, Django's WSGI handler collects the whole stream before sending
+    any of it, so a client would see no progress and every chunk at the very end. The stream
+    keeps one event loop of its own for its whole life (``async_to_sync`` would start a new
+    loop per chunk and close the generator with the first one).
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        while True:
+            try:
+                yield loop.run_until_complete(chunks.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        loop.run_until_complete(chunks.aclose())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
 
 
 async def _wait_until(operation: SandboxOperation) -> dict | None:

@@ -192,7 +192,11 @@ def wait_for_rate_limit(job: Job, owner: str, error: providers.RateLimited, *, s
         job,
         owner,
         state=state,
-        stage=f"Waiting for the provider's rate limit, resumes at {local:%H:%M:%S}",
+        stage=(
+            f"Waiting for the provider's rate limit, resumes at {local:%H:%M:%S}. The provider "
+            "is limiting how often this key can be used; the job carries on by itself, "
+            "nothing to do"
+        ),
         next_check_at=resume,
     )
 

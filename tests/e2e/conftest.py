@@ -25,6 +25,9 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
+CANCELLABLE = ("media", "fetch", "xhr")
+
+
 class Problems:
     """What went wrong in the browser while a test ran."""
 
@@ -38,6 +41,13 @@ class Problems:
     def console(self, message):
         if message.type != "error":
             return
+        # htmx logs a poll that leaving the page cancelled as two errors ("htmx:afterRequest",
+        # then "htmx:sendAbort"). A request that really fails logs "htmx:sendError",
+        # "htmx:timeout" or "htmx:responseError" besides, and those still count.
+        if message.text in ("htmx:afterRequest", "htmx:sendAbort") or message.text.startswith(
+            ("htmx:afterRequest,", "htmx:sendAbort,")
+        ):
+            return
         # Chromium also logs every 4xx/5xx answer on the console; expected ones are fine.
         for status in self.allowed:
             if message.text.startswith(
@@ -50,6 +60,12 @@ class Problems:
         self.found.append(f"script error: {error}")
 
     def request_failed(self, request):
+        # Leaving a page cancels its audio downloads and its polls still in flight, and
+        # Chromium cancels audio downloads itself when it switches to range requests. A cancel
+        # is not a failure: a request that really fails has another reason, or shows as an
+        # error answer or a console error.
+        if request.failure == "net::ERR_ABORTED" and request.resource_type in CANCELLABLE:
+            return
         self.found.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def response(self, response):

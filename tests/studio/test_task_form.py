@@ -549,6 +549,8 @@ def test_the_generate_button_shows_it_started(client, owner, sp_key):
     client.force_login(owner)
     body = client.get("/studio/sound_effect/").content.decode()
     assert 'hx-disabled-elt="find button.generate"' in body
+    # The controls that reload fields or the estimate must not disable Generate meanwhile.
+    assert 'hx-disinherit="hx-disabled-elt hx-indicator"' in body
     assert 'class="spinner htmx-indicator"' in body
     assert 'name="form_token"' in body
 
