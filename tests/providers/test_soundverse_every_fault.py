@@ -109,39 +109,37 @@ def test_every_fault_and_error_kind(key):
     faults.inject(account, "slow", seconds=1)
     expect(ProviderUnavailable, **SHORT)
 
-    # Success. The "expire" fault hands out one link already expired: a sync answer's own
-    # links, or (for streams) those of the status answer that follows a stream up.
+    # Success, then broken downloads: one cut short, then links handed out already expired
+    # (the "expire" fault acts when a link is signed). A job with an id is asked again, as the
+    # pipeline does; one without is run again.
     gives_links = key not in TEXT_ANSWERS and key not in ("voice", "recognize_v5")
-    if gives_links and not operation.streams:
-        faults.inject(account, "expire")
     sent += 1
     result, ids, _ = call(account, key, params)
     assert result.status is Status.READY
-    outputs = result.outputs
     if operation.streams:
         assert ids == [result.remote_id]
-        faults.inject(account, "expire")
-        outputs = poll(account, key, result.remote_id).outputs
-    links = [o.url for o in outputs if o.url]
+    links = [o.url for o in result.outputs if o.url]
     if not gives_links:
         assert not links
     else:
         assert len(links) == operation.results, key
+        faults.inject(account, "truncate", fraction=0.3)
+        with pytest.raises(downloads.DownloadIncomplete):
+            fetch(links[0])
+        assert len(fetch(links[0])) > 1000
+        faults.inject(account, "expire")
+        if result.remote_id:
+            again = poll(account, key, result.remote_id).outputs
+        else:
+            sent += 1
+            again = call(account, key, params)[0].outputs
         expired = []
-        for link in links:
+        for link in [o.url for o in again]:
             try:
                 fetch(link)
             except downloads.LinkExpired:
                 expired.append(link)
         assert len(expired) == 1, key
-        working = [link for link in links if link not in expired]
-        if not working:
-            sent += 1
-            working = [o.url for o in call(account, key, params)[0].outputs]
-        faults.inject(account, "truncate", fraction=0.3)
-        with pytest.raises(downloads.DownloadIncomplete):
-            fetch(working[0])
-        assert len(fetch(working[0])) > 1000
 
     if key not in NOT_A_JOB:
         # Accepted, then failed with a chosen code.
@@ -156,7 +154,9 @@ def test_every_fault_and_error_kind(key):
     if operation.streams:
         faults.inject(account, "break_stream", after_chunks=3)
         interrupted = expect(StreamInterrupted)
-        assert poll(account, key, interrupted.remote_id).status is Status.READY
+        # The job goes on at Soundverse; following it up by polling is proven in depth in
+        # test_soundverse_client, so here it is enough that the client kept its id.
+        assert SandboxOperation.objects.filter(remote_id=interrupted.remote_id).exists()
 
     method = "GET" if key == "recognize_v5" else "POST"
     path = "/v5/recognize" if key == "recognize_v5" else ""
