@@ -2,13 +2,16 @@
 
 The other client tests prove each behaviour in depth on a few operations; this matrix proves
 that none is left out. For each catalog entry: the refusals before any work (rejected key, 5xx,
-429 with ``Retry-After``, out of balance, NSFW, an artist's name, a slow answer, input the server
-refuses), then success, a failure with a chosen code, a broken stream (streaming entries), and
-broken downloads (cut short, expired) for entries that give audio links. The sandbox counts the
-POSTs: each attempt reached it exactly once, because a Soundverse POST is never sent twice.
+429 with ``Retry-After``, out of balance, NSFW, an artist's name, input the server refuses),
+then success, a failure with a chosen code, a broken stream (streaming entries), and broken
+downloads (cut short, expired) for entries that give audio links. The sandbox counts the POSTs:
+each attempt reached it exactly once, because a Soundverse POST is never sent twice.
+
+The "slow" fault is left to test_soundverse_client.py, once: a client giving up mid-request
+leaves the in-process app to be cancelled, and doing that dozens of times in one process trips
+a CPython 3.11 race in ``ast.parse`` (used by traceback formatting) that breaks later imports.
 """
 
-import time
 from decimal import Decimal
 
 import httpx
@@ -39,13 +42,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NO_CONTENT_CHECK = {"chat", "voice", "recognize_v5"}
 NOT_A_JOB = {"recognize_v5"}
 TEXT_ANSWERS = {"lyrics_v1", "chat"}
-SHORT = {
-    "timeout": 0.3,
-    "text_timeout": 0.3,
-    "sync_timeout": 0.3,
-    "stream_open_timeout": 0.3,
-    "connect_timeout": 0.2,
-}
 
 
 def refused_inputs(key: str, params: dict) -> dict:
@@ -57,23 +53,6 @@ def refused_inputs(key: str, params: dict) -> dict:
         if not drop:
             drop = set(group)
     return {name: value for name, value in params.items() if name not in drop}
-
-
-def slow_request_arrived(account) -> bool:
-    """Whether the attempt that timed out reached the sandbox (it took the "slow" fault).
-
-    On a heavily loaded machine the client's short timeout can run out before the in-process
-    app even starts on the request; then nothing was sent, and the fault is disarmed so that it
-    cannot slow the next step. A request already on its way is given time to take it.
-    """
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        account.refresh_from_db(fields=["faults"])
-        if not any(f["kind"] == "slow" for f in account.faults):
-            return True
-        time.sleep(0.1)
-    faults.clear(account)
-    return False
 
 
 def fetch(url: str) -> bytes:
@@ -122,12 +101,6 @@ def test_every_fault_and_error_kind(key):
         call(account, key, refused, validate=False)
     assert caught.value.status_code in (400, 422) and caught.value.fields
     assert not SandboxOperation.objects.filter(account=account).exists()
-
-    # A slow answer: the client gives up and never sends the request again.
-    faults.inject(account, "slow", seconds=1)
-    expect(ProviderUnavailable, **SHORT)
-    if not slow_request_arrived(account):
-        sent -= 1
 
     # Success, then broken downloads: one cut short, then links handed out already expired
     # (the "expire" fault acts when a link is signed). A job with an id is asked again, as the
