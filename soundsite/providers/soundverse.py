@@ -530,8 +530,10 @@ class SoundverseClient:
         elif params.get("audio") is not None:
             kwargs["content"] = params["audio"]
             kwargs["headers"] = {"Content-Type": params.get("content_type", "audio/mpeg")}
-        else:
+        elif params.get("audio_url"):
             query["audio_url"] = params["audio_url"]
+        # With none of the three (only possible with ``validate=False``), the request goes out
+        # as it is and Soundverse answers its documented 400 "Provide audio_url, file, …".
         request = self._request(
             "GET", self.path_for(op.key), params=query, timeout=self.text_timeout, **kwargs
         )

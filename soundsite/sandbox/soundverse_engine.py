@@ -126,8 +126,17 @@ def gate(request) -> tuple[SandboxAccount | None, Refusal | None, float]:
 
 
 def record(request, account, *, status: int, remote_id: str = "", fault: str = ""):
+    # Soundverse documents no idempotency; a client may still send the newer host's
+    # ``Idempotency-Key`` header, and counting by it lets tests prove one POST per job.
+    key = request.headers.get("Idempotency-Key", "")[:80]
     return faults.record(
-        PROVIDER, account, request, remote_id=remote_id, status_code=status, fault=fault
+        PROVIDER,
+        account,
+        request,
+        idempotency_key=key,
+        remote_id=remote_id,
+        status_code=status,
+        fault=fault,
     )
 
 

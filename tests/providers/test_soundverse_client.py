@@ -389,25 +389,28 @@ def test_many_streams_are_held_at_once():
     account = new_account(processing_seconds=3.0, output_seconds=0.5)
     with pytest.raises(OperationFailed):
         poll(account, "song_v7", "0" * 24)  # warm up
-    announced = []
+    announced, finished = [], []
 
     async def go():
         transport = StreamingASGITransport(_app())
         async with sandbox_client(account, transport=transport) as client:
-            jobs = [
-                client.submit(
+
+            async def one(n):
+                result = await client.submit(
                     "music_v6",
                     {"prompt": f"take {n}"},
                     idempotency_key=str(n),
-                    on_remote_id=lambda rid: announced.append(time.monotonic() - started),
+                    on_remote_id=lambda rid: announced.append(time.monotonic()),
                 )
-                for n in range(12)
-            ]
-            return await asyncio.gather(*jobs)
+                finished.append(time.monotonic())
+                return result
 
-    started = time.monotonic()
+            return await asyncio.gather(*(one(n) for n in range(12)))
+
     results = run(go())
     assert len({r.remote_id for r in results}) == 12
     assert all(len(r.outputs) == 2 for r in results)
-    assert len(announced) == 12 and max(announced) < 3.0, max(announced)
+    # Compared with each other, not with the clock, so a busy machine cannot fail it: held one
+    # after another, the first stream would end before the last was even named.
+    assert len(announced) == 12 and max(announced) < min(finished)
     assert posts(account) == 12

@@ -623,6 +623,15 @@ class TestRecording:
         accepted = SandboxRequest.objects.filter(account=account, status_code=200).get()
         assert accepted.remote_id == SandboxOperation.objects.get().remote_id
 
+    def test_requests_are_counted_per_idempotency_key_when_one_is_sent(self, account):
+        # Soundverse has no idempotency; the client's opt-in header (for the newer host) is
+        # still counted, so a test can prove one POST per job.
+        headers = {"Idempotency-Key": "job-7"}
+        http("POST", "/v5/generate/song", key=account, json={"prompt": "x"}, headers=headers)
+        post("/v1/generate/lyrics", {"prompt": "y"}, account)
+        assert faults.count(account, idempotency_key="job-7") == 1
+        assert faults.count(account, method="POST", idempotency_key="") == 1
+
     def test_server_errors_use_the_documented_body(self, account):
         faults.inject(account, "server_error")
         response = post("/v5/generate/song", {"prompt": "x"}, account)

@@ -601,13 +601,16 @@ def test_process_audio_errors(upload):
 
 
 def test_a_three_minute_song_renders_and_encodes_to_flac_in_under_2_seconds():
-    # The machine is shared and noisy, so the best of three runs is what is judged.
+    # The machine is shared by many processes, so wall time says more about the neighbours than
+    # about the synthesiser. CPU time of this process (every thread: the vocals render on a
+    # second one) is the work the render itself costs; the best of three is judged.
+    # docs/benchmarks.md records the figure and the command that measures it.
     timings = []
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         piece = synth.song("upbeat dance pop with female vocals", seconds=180)
         data = piece.encode("flac")
-        timings.append(time.perf_counter() - start)
+        timings.append(time.process_time() - start)
         del piece
     assert len(data) > 1_000_000
     assert min(timings) < 2.0, timings
