@@ -2,7 +2,9 @@
 
 Tests (and the demo) arm faults on a sandbox account; the sandbox views ask ``take()`` at the
 point where each fault applies. A fault fires a number of ``times`` (``None`` means for ever),
-or with a ``probability`` per request, so that soak tests can mix faults at given rates.
+or with a ``probability`` per request, so that soak tests can mix faults at given rates. A
+probabilistic fault armed with a ``seed`` draws from its own random sequence (one per fault and
+server process), so a soak run's draws can be replayed.
 
 Fault kinds, and the parameters each understands:
 
@@ -20,6 +22,7 @@ Fault kinds, and the parameters each understands:
 """
 
 import random
+import threading
 
 from django.db import transaction
 
@@ -40,6 +43,22 @@ KINDS = (
 )
 
 
+# Seeded random sequences, one per armed fault: (account, kind, seed) → Random.
+_SEQUENCES: dict[tuple[int, str, object], random.Random] = {}
+_SEQUENCES_LOCK = threading.Lock()
+
+
+def _draw(account_pk: int, fault: dict) -> float:
+    seed = fault.get("seed")
+    if seed is None:
+        return random.random()
+    with _SEQUENCES_LOCK:
+        sequence = _SEQUENCES.setdefault(
+            (account_pk, fault["kind"], seed), random.Random(f"{account_pk}:{fault['kind']}:{seed}")
+        )
+        return sequence.random()
+
+
 def inject(
     account: SandboxAccount,
     kind: str,
@@ -48,9 +67,14 @@ def inject(
     probability: float | None = None,
     **params,
 ) -> None:
-    """Arm a fault on ``account``: it fires ``times`` times, or with ``probability``."""
+    """Arm a fault on ``account``: it fires ``times`` times, or with ``probability``.
+
+    A ``seed`` among ``params`` makes a probabilistic fault draw from its own sequence.
+    """
     if kind not in KINDS:
         raise ValueError(f"Unknown sandbox fault {kind!r}; choose one of {', '.join(KINDS)}.")
+    if probability is not None and not 0 <= probability <= 1:
+        raise ValueError("A fault's probability must be between 0 and 1.")
     with transaction.atomic():
         account = SandboxAccount.objects.select_for_update().get(pk=account.pk)
         fault = {"kind": kind, "times": times, "probability": probability, **params}
@@ -72,7 +96,7 @@ def take(account: SandboxAccount | None, kind: str) -> dict | None:
             if fault["kind"] != kind:
                 continue
             if fault.get("probability") is not None:
-                if random.random() >= fault["probability"]:
+                if _draw(fresh.pk, fault) >= fault["probability"]:
                     continue
                 fired = fault
             else:
@@ -87,7 +111,8 @@ def take(account: SandboxAccount | None, kind: str) -> dict | None:
                     fresh.faults = faults
                     fresh.save(update_fields=["faults"])
             account.faults = fresh.faults
-            return {k: v for k, v in fired.items() if k not in ("kind", "times", "probability")}
+            hidden = ("kind", "times", "probability", "seed")
+            return {k: v for k, v in fired.items() if k not in hidden}
     return None
 
 
