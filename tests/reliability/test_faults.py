@@ -10,14 +10,14 @@ from django.db.models import Count
 from soundsite.sandbox import faults
 from soundsite.sandbox.models import SandboxOperation, SandboxRequest
 from soundsite.studio.models import Job, JobState
-from soundsite.studio.waiter import Waiter
 from tests.reliability import support
 from tests.reliability.conftest import wait_for
 
 JOBS = 200
 WAVE = 20
-WAVE_SECONDS = 2.0
-CLIENT_TIMEOUT = 4.0
+WAVE_SECONDS = 4.0
+# Well above the sandbox's answer time on a busy machine, so that only the slow fault times out.
+CLIENT_TIMEOUT = 15.0
 FINISH_TIMEOUT = 480.0
 # Rates per request the sandbox answers (downloads for truncate, links handed out for expire).
 RATES = {
@@ -101,18 +101,14 @@ def test_faults_corrupt_nothing_lose_nothing_and_fail_only_what_is_permanent(sta
             "request", flat=True
         )
     }
+    exhausted = []
     for job in Job.objects.filter(state=JobState.FAILED):
         assert is_plain(job.error_message), (job.error_message, context)
-        lost = job.error_message == Waiter.lost_submission().message
-        if lost:
-            assert job.provider == "soundverse" and support.job_tag(job) in tags_of_slow_posts, (
-                job.pk,
-                context,
-            )
-        else:
-            assert job.error_code == "provider_unavailable", (job.pk, context)
-    exhausted = [f for f in failed if f[2] != Waiter.lost_submission().message]
-    assert len(exhausted) <= JOBS // 50, context
+        assert job.error_code == "provider_unavailable", (job.pk, context)
+        if job.provider == "soundverse" and support.job_tag(job) in tags_of_slow_posts:
+            continue  # accepted, answered too late: never sent again
+        exhausted.append(job.pk)
+    assert len(exhausted) <= JOBS // 50, (exhausted, context)
 
     # Exactly one Soundpiece operation per idempotency key, however often it was resent.
     soundpiece_jobs = Job.objects.filter(provider="soundpiece")
