@@ -90,30 +90,38 @@ def take(account: SandboxAccount | None, kind: str) -> dict | None:
     """Return the parameters of an armed fault of ``kind`` if it fires now, using it up."""
     if account is None or not any(f["kind"] == kind for f in account.faults):
         return None
+    # A probabilistic fault is never used up: draw from the faults as loaded, without taking
+    # the account's row lock (a soak run asks several times per request).
+    for fault in account.faults:
+        probability = fault.get("probability") if fault["kind"] == kind else None
+        if probability is not None and _draw(account.pk, fault) < probability:
+            return _params(fault)
+    if not any(f["kind"] == kind and f.get("probability") is None for f in account.faults):
+        return None
     with transaction.atomic():
         fresh = SandboxAccount.objects.select_for_update().get(pk=account.pk)
         for index, fault in enumerate(fresh.faults):
             if fault["kind"] != kind:
                 continue
             if fault.get("probability") is not None:
-                if _draw(fresh.pk, fault) >= fault["probability"]:
-                    continue
-                fired = fault
-            else:
-                fired = fault
-                if fault.get("times") is not None:
-                    remaining = fault["times"] - 1
-                    faults = list(fresh.faults)
-                    if remaining <= 0:
-                        del faults[index]
-                    else:
-                        faults[index] = {**fault, "times": remaining}
-                    fresh.faults = faults
-                    fresh.save(update_fields=["faults"])
+                continue  # drawn above
+            if fault.get("times") is not None:
+                remaining = fault["times"] - 1
+                faults = list(fresh.faults)
+                if remaining <= 0:
+                    del faults[index]
+                else:
+                    faults[index] = {**fault, "times": remaining}
+                fresh.faults = faults
+                fresh.save(update_fields=["faults"])
             account.faults = fresh.faults
-            hidden = ("kind", "times", "probability", "seed")
-            return {k: v for k, v in fired.items() if k not in hidden}
+            return _params(fault)
     return None
+
+
+def _params(fault: dict) -> dict:
+    hidden = ("kind", "times", "probability", "seed")
+    return {k: v for k, v in fault.items() if k not in hidden}
 
 
 def record(
