@@ -83,6 +83,8 @@ class Stack:
             "SANDBOX_WEBHOOK_DISPATCHER": "false",
             "PUBLIC_BASE_URL": self.base_url or "http://127.0.0.1:8000",
             "LOG_LEVEL": "INFO",
+            # One worker holds the waiter; two more archive.
+            "WORKERS": "3",
             "PYTHONUNBUFFERED": "1",
         }
         env.update(self.extra_env)

@@ -14,10 +14,10 @@ from tests.reliability import support
 from tests.reliability.conftest import wait_for
 
 JOBS = 200
-WAVE = 20
-WAVE_SECONDS = 4.0
+WAVE = 10
+WAVE_SECONDS = 3.0
 # Well above the sandbox's answer time on a busy machine, so that only the slow fault times out.
-CLIENT_TIMEOUT = 15.0
+CLIENT_TIMEOUT = 30.0
 FINISH_TIMEOUT = 480.0
 # Rates per request the sandbox answers (downloads for truncate, links handed out for expire).
 RATES = {
