@@ -110,6 +110,13 @@ def describe_unfinished() -> str:
     return "\n".join(str(row) for row in rows[:20])
 
 
+def progressed() -> int:
+    """Jobs that have got as far as archiving (or finished)."""
+    return Job.objects.filter(
+        state__in=(JobState.ARCHIVING, JobState.READY, JobState.FAILED)
+    ).count()
+
+
 def states() -> Counter:
     return Counter(Job.objects.values_list("state", flat=True))
 

@@ -14,10 +14,7 @@ from tests.reliability import support
 from tests.reliability.conftest import wait_for
 
 JOBS = 100
-WAVE = 10
-WAVE_SECONDS = 2.0
 KILLS = 3
-KILL_WINDOW = 30.0
 FINISH_TIMEOUT = 420.0
 
 
@@ -32,31 +29,36 @@ def test_a_killed_cluster_loses_no_job_and_submits_nothing_twice(stack, tmp_path
         keys[provider], accounts[provider] = support.sandbox_key(
             workspace, owner, provider, base_url
         )
-    # Jobs arrive in waves, as people make them, while the cluster is killed three times at
-    # random moments: kills land while jobs are queued, submitting, waiting and archiving.
-    waves = [(index * WAVE_SECONDS, WAVE) for index in range(JOBS // WAVE)]
-    third = KILL_WINDOW / KILLS
-    kills = [3.0 + index * third + rng.uniform(0.0, third - 1.0) for index in range(KILLS)]
-    events = sorted([(at, "wave") for at, _ in waves] + [(at, "kill") for at in kills])
+    # The cluster is killed three times at random moments while it works: after each start, once
+    # a random number of jobs (3–15) has moved on to archiving or further, plus a random 0–3 s,
+    # so kills land while jobs are submitting, waiting for the provider and archiving.
+    support.make_jobs(workspace, owner, keys, JOBS)
     lost_posts = set()  # Soundverse jobs whose POST was unanswered at a kill
     history = []
-    created = 0
-    stack.start_cluster()
-    began = time.monotonic()
-    for at, event in events:
-        time.sleep(max(0.0, began + at - time.monotonic()))
-        if event == "wave":
-            support.make_jobs(workspace, owner, keys, WAVE, first=created)
-            created += WAVE
-            continue
+    for _ in range(KILLS):
+        stack.start_cluster()
+        began = support.progressed()
+        target = rng.randint(3, 15)
+        wait_for(
+            lambda began=began, target=target: (
+                support.progressed() - began >= target or not support.unfinished()
+            ),
+            timeout=FINISH_TIMEOUT,
+            what=lambda: (
+                f"the cluster to move jobs on ({dict(support.states())})\n" + stack.tail("cluster")
+            ),
+        )
+        time.sleep(rng.uniform(0.0, 3.0))
+        if not support.unfinished():
+            break
         stack.kill("cluster")
-        history.append((round(time.monotonic() - began, 1), dict(support.states())))
+        history.append(dict(support.states()))
         lost_posts |= set(
             Job.objects.filter(
                 provider="soundverse", state=JobState.SUBMITTING, remote_id=""
             ).values_list("pk", flat=True)
         )
-        stack.start_cluster()
+    stack.start_cluster()
 
     wait_for(
         lambda: not support.unfinished(),
@@ -88,12 +90,9 @@ def test_a_killed_cluster_loses_no_job_and_submits_nothing_twice(stack, tmp_path
             assert job.state == JobState.READY, (job.pk, job.state, job.error_message, context)
     assert Job.objects.count() == JOBS
     # The kills struck while work was in flight, and jobs caught mid-way still ended ready.
-    assert len(history) == KILLS
-    assert any(
-        counts.get(state, 0)
-        for _, counts in history
-        for state in (JobState.RUNNING, JobState.ARCHIVING, JobState.SUBMITTING)
-    ), context
+    assert len(history) == KILLS, context
+    in_flight = (JobState.SUBMITTING, JobState.RUNNING, JobState.ARCHIVING)
+    assert all(any(counts.get(state) for state in in_flight) for counts in history), context
 
     # Exactly one Soundpiece operation per idempotency key (resends after a kill reuse it).
     soundpiece_jobs = Job.objects.filter(provider="soundpiece")
