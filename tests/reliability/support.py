@@ -174,3 +174,24 @@ def tracks_per_ready_job() -> list[str]:
         if positions != list(range(job.result_count)) or not positions:
             problems.append(f"job {job.pk} ({job_tag(job)}): tracks at {positions}")
     return problems
+
+
+def stray_files(media: Path) -> set[str]:
+    known = set(Track.objects.values_list("file", flat=True))
+    return stored_track_files(media) - known
+
+
+def clean_up_an_hour_later() -> str:
+    """The library's periodic cleanup as it runs an hour from now.
+
+    A worker killed between storing a track's file and committing its row leaves a stray file;
+    by design the cleanup removes files with no row once they are an hour old (younger ones may
+    belong to an archive being written right now).
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from soundsite.library.tasks import ORPHAN_MIN_AGE, cleanup
+
+    return cleanup(now=timezone.now() + ORPHAN_MIN_AGE + timedelta(minutes=1))
