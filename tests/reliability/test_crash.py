@@ -30,7 +30,7 @@ def test_a_killed_cluster_loses_no_job_and_submits_nothing_twice(stack, tmp_path
             workspace, owner, provider, base_url
         )
     # The cluster is killed three times at random moments while it works: after each start, once
-    # a random number of jobs (0–15) has moved on to archiving or further, plus a random 0–3 s,
+    # the jobs have taken a random number of steps (0–30) between them, plus a random 0–3 s,
     # so kills land while jobs are submitting, waiting for the provider and archiving.
     support.make_jobs(workspace, owner, keys, JOBS)
     lost_posts = set()  # Soundverse jobs whose POST was unanswered at a kill
@@ -38,7 +38,7 @@ def test_a_killed_cluster_loses_no_job_and_submits_nothing_twice(stack, tmp_path
     for _ in range(KILLS):
         stack.start_cluster()
         began = support.progressed()
-        target = rng.randint(0, 15)
+        target = rng.randint(0, 30)
         wait_for(
             # Some job has left the queue (the first start takes a while), and enough moved on.
             lambda began=began, target=target: (
