@@ -67,6 +67,7 @@ class Stack:
         self.logs = var_dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.processes: dict[str, subprocess.Popen] = {}
+        self.every: list[subprocess.Popen] = []  # all ever started, for the final kill
         self.started = 0
         self.port = 0
         self.base_url = ""
@@ -101,7 +102,10 @@ class Stack:
             start_new_session=True,  # its own process group: one SIGKILL stops all of it
         )
         log.close()
+        if name in self.processes:
+            self.kill(name)  # never lose track of a running process group
         self.processes[name] = process
+        self.every.append(process)
         return process
 
     # --- The sandbox, standing in for both providers over HTTP --------------------------------
@@ -161,6 +165,11 @@ class Stack:
     def kill_all(self) -> None:
         for name in list(self.processes):
             self.kill(name)
+        for process in self.every:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=30)
 
     def alive(self, name: str) -> bool:
         process = self.processes.get(name)
