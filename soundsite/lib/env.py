@@ -72,7 +72,9 @@ def env_url(name: str, default: str = "", *, schemes: tuple[str, ...] = ("http",
     if value is None or value == "":
         return default
     parts = urlsplit(value)
-    if parts.scheme not in schemes or not parts.netloc:
+    # A SQLite URL names a file, not a host: sqlite:////var/lib/soundsite/db.sqlite3.
+    has_place = parts.netloc or (parts.scheme == "sqlite" and parts.path not in ("", "/"))
+    if parts.scheme not in schemes or not has_place:
         allowed = " or ".join(f"{s}://" for s in schemes)
         raise ImproperlyConfigured(f"{name} must be a URL starting with {allowed}, not {value!r}.")
     return value

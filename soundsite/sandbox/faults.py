@@ -2,7 +2,9 @@
 
 Tests (and the demo) arm faults on a sandbox account; the sandbox views ask ``take()`` at the
 point where each fault applies. A fault fires a number of ``times`` (``None`` means for ever),
-or with a ``probability`` per request, so that soak tests can mix faults at given rates.
+or with a ``probability`` per request, so that soak tests can mix faults at given rates. A
+probabilistic fault armed with a ``seed`` draws from its own random sequence (one per fault and
+server process), so a soak run's draws can be replayed.
 
 Fault kinds, and the parameters each understands:
 
@@ -20,6 +22,7 @@ Fault kinds, and the parameters each understands:
 """
 
 import random
+import threading
 
 from django.db import transaction
 
@@ -40,6 +43,22 @@ KINDS = (
 )
 
 
+# Seeded random sequences, one per armed fault: (account, kind, seed) → Random.
+_SEQUENCES: dict[tuple[int, str, object], random.Random] = {}
+_SEQUENCES_LOCK = threading.Lock()
+
+
+def _draw(account_pk: int, fault: dict) -> float:
+    seed = fault.get("seed")
+    if seed is None:
+        return random.random()
+    with _SEQUENCES_LOCK:
+        sequence = _SEQUENCES.setdefault(
+            (account_pk, fault["kind"], seed), random.Random(f"{account_pk}:{fault['kind']}:{seed}")
+        )
+        return sequence.random()
+
+
 def inject(
     account: SandboxAccount,
     kind: str,
@@ -48,9 +67,14 @@ def inject(
     probability: float | None = None,
     **params,
 ) -> None:
-    """Arm a fault on ``account``: it fires ``times`` times, or with ``probability``."""
+    """Arm a fault on ``account``: it fires ``times`` times, or with ``probability``.
+
+    A ``seed`` among ``params`` makes a probabilistic fault draw from its own sequence.
+    """
     if kind not in KINDS:
         raise ValueError(f"Unknown sandbox fault {kind!r}; choose one of {', '.join(KINDS)}.")
+    if probability is not None and not 0 <= probability <= 1:
+        raise ValueError("A fault's probability must be between 0 and 1.")
     with transaction.atomic():
         account = SandboxAccount.objects.select_for_update().get(pk=account.pk)
         fault = {"kind": kind, "times": times, "probability": probability, **params}
@@ -66,29 +90,38 @@ def take(account: SandboxAccount | None, kind: str) -> dict | None:
     """Return the parameters of an armed fault of ``kind`` if it fires now, using it up."""
     if account is None or not any(f["kind"] == kind for f in account.faults):
         return None
+    # A probabilistic fault is never used up: draw from the faults as loaded, without taking
+    # the account's row lock (a soak run asks several times per request).
+    for fault in account.faults:
+        probability = fault.get("probability") if fault["kind"] == kind else None
+        if probability is not None and _draw(account.pk, fault) < probability:
+            return _params(fault)
+    if not any(f["kind"] == kind and f.get("probability") is None for f in account.faults):
+        return None
     with transaction.atomic():
         fresh = SandboxAccount.objects.select_for_update().get(pk=account.pk)
         for index, fault in enumerate(fresh.faults):
             if fault["kind"] != kind:
                 continue
             if fault.get("probability") is not None:
-                if random.random() >= fault["probability"]:
-                    continue
-                fired = fault
-            else:
-                fired = fault
-                if fault.get("times") is not None:
-                    remaining = fault["times"] - 1
-                    faults = list(fresh.faults)
-                    if remaining <= 0:
-                        del faults[index]
-                    else:
-                        faults[index] = {**fault, "times": remaining}
-                    fresh.faults = faults
-                    fresh.save(update_fields=["faults"])
+                continue  # drawn above
+            if fault.get("times") is not None:
+                remaining = fault["times"] - 1
+                faults = list(fresh.faults)
+                if remaining <= 0:
+                    del faults[index]
+                else:
+                    faults[index] = {**fault, "times": remaining}
+                fresh.faults = faults
+                fresh.save(update_fields=["faults"])
             account.faults = fresh.faults
-            return {k: v for k, v in fired.items() if k not in ("kind", "times", "probability")}
+            return _params(fault)
     return None
+
+
+def _params(fault: dict) -> dict:
+    hidden = ("kind", "times", "probability", "seed")
+    return {k: v for k, v in fault.items() if k not in hidden}
 
 
 def record(

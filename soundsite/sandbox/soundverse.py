@@ -78,6 +78,15 @@ def _make_all(jobs) -> list:
     return made
 
 
+async def _render_and_store(operation_id: int, jobs) -> None:
+    try:
+        made = await sync_to_async(_make_all, thread_sensitive=False)(jobs)
+    except BaseException:
+        await _db(engine.release_render)(operation_id)
+        raise
+    await _db(engine.store_render)(operation_id, made)
+
+
 async def ensure_rendered(operation_id: int) -> None:
     """Make sure the job's files exist; render them here unless another request does."""
     deadline = time.monotonic() + RENDER_WAIT
@@ -86,12 +95,9 @@ async def ensure_rendered(operation_id: int) -> None:
         if state == "done":
             return
         if state == "mine":
-            try:
-                made = await sync_to_async(_make_all, thread_sensitive=False)(jobs)
-            except BaseException:
-                await _db(engine.release_render)(operation_id)
-                raise
-            await _db(engine.store_render)(operation_id, made)
+            # Shielded: a client that hangs up mid-render cancels this request, but the render
+            # must still be stored (or released), or every later reader waits for it in vain.
+            await asyncio.shield(asyncio.ensure_future(_render_and_store(operation_id, jobs)))
             return
         if time.monotonic() > deadline:
             raise TimeoutError("Rendering took too long")

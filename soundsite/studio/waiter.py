@@ -163,6 +163,11 @@ class Waiter:
             # A previous attempt may have reached the server and we never heard back.
             await db(pipeline.fail)(job, self.owner, self.lost_submission())
             return
+        # Everything the request needs is read before the job is marked as sending: a worker
+        # that dies in between leaves a queued job, not one that may have reached Soundverse.
+        # Stored-file inputs get fresh signed links at the moment of sending.
+        parameters = await db(submit_parameters)(job)
+        callback_url = await db(self.callback_url)(job)
         moved = await db(pipeline.update)(
             job,
             owner=self.owner,
@@ -195,10 +200,9 @@ class Waiter:
         try:
             result = await client.submit(
                 job.operation,
-                # Stored-file inputs get fresh signed links at the moment of sending.
-                await db(submit_parameters)(job),
+                parameters,
                 idempotency_key=str(job.idempotency_key),
-                callback_url=await db(self.callback_url)(job),
+                callback_url=callback_url,
                 on_remote_id=on_remote_id,
                 on_progress=on_progress,
             )

@@ -664,3 +664,38 @@ def test_all_stems_of_sandbox_music_sum_back_to_it(account):
     error = np.sqrt(np.mean((total - mix) ** 2)) / np.sqrt(np.mean(mix**2))
     assert 20 * np.log10(error) < -40
     assert all(np.sqrt(np.mean(layer**2)) < np.sqrt(np.mean(mix**2)) for layer in layers)
+
+
+def test_a_reader_that_hangs_up_mid_render_still_leaves_the_files_rendered(account):
+    # The stream of a client that disconnects is cancelled while it renders; the render must
+    # finish (or be released), or every later reader would wait for it until it gives up.
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    from soundsite.sandbox import soundverse
+
+    chunks = chunks_of(post("/v6/generate/song", {"prompt": "x"}, account))
+    operation = SandboxOperation.objects.get(remote_id=chunks[1]["message_id"])
+    SandboxFile.objects.all().delete()
+    SandboxOperation.objects.filter(pk=operation.pk).update(status="processing", result={})
+
+    async def hang_up_mid_render():
+        reader = asyncio.ensure_future(soundverse.ensure_rendered(operation.pk))
+        status = sync_to_async(
+            lambda: SandboxOperation.objects.get(pk=operation.pk).status, thread_sensitive=False
+        )
+        while await status() != "rendering":
+            await asyncio.sleep(0.01)
+        # Servers may cancel a disconnected request more than once, also while it cleans up.
+        while not reader.done():
+            reader.cancel()
+            await asyncio.sleep(0)
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        # The next reader finds the render finished rather than claimed for ever.
+        await asyncio.wait_for(soundverse.ensure_rendered(operation.pk), timeout=60)
+
+    asyncio.run(hang_up_mid_render())
+    assert SandboxOperation.objects.get(pk=operation.pk).status == "ready"
+    assert SandboxFile.objects.filter(operation=operation).count() == 2
