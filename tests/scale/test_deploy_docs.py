@@ -4,13 +4,13 @@ import re
 
 from django.conf import settings
 
-READERS = re.compile(r"env_(?:str|bool|int|list|url|choice)\(\s*\"([A-Z][A-Z0-9_]*)\"")
+# Every strict reader of soundsite.lib.env (env_str, env_hosts, env_secret_key …) and require().
+READERS = re.compile(r"(?:env_\w+|require)\(\s*\"([A-Z][A-Z0-9_]*)\"")
 
 
 def _read_by_settings() -> set[str]:
     source = (settings.BASE_DIR / "soundsite" / "settings.py").read_text()
     names = set(READERS.findall(source))
-    names.add("FIELD_ENCRYPTION_KEYS")  # read through env_list too; listed for clarity
     return names
 
 

@@ -38,9 +38,15 @@ def make_effect(page, description, key):
     page.goto("/studio/sound_effect/")
     choice = page.get_by_label("Key", exact=True)
     value = choice.locator("option", has_text=key.label).first.get_attribute("value")
-    choice.select_option(value)
-    # Choosing a key reloads the form's fields; wait for the new form before typing.
-    page.wait_for_load_state("networkidle")
+    if choice.input_value() != value:
+        # Choosing another key reloads the form's fields; text typed while that request is on
+        # its way would be replaced, so wait until htmx has settled the new form.
+        page.evaluate(
+            "() => { window.formSettled = false; document.body.addEventListener("
+            "'htmx:afterSettle', () => { window.formSettled = true }, {once: true}) }"
+        )
+        choice.select_option(value)
+        page.wait_for_function("() => window.formSettled")
     expect(page.get_by_label("Key", exact=True)).to_have_value(value)
     page.get_by_label("Describe the sound").fill(description)
     page.get_by_label("Length").fill("3")
