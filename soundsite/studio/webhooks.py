@@ -11,7 +11,7 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -44,23 +44,26 @@ def callback_url_for(job: Job) -> str | None:
 @require_POST
 def soundpiece_webhook(request, code):
     from soundsite.keys.models import ProviderKey
-    from soundsite.providers.webhooks import WebhookError, verify_soundpiece
+    from soundsite.providers.base import ProviderError
+    from soundsite.providers.webhooks import WebhookRejected, verify_soundpiece_webhook
 
     key = ProviderKey.objects.filter(code=code, provider="soundpiece").first()
     if key is None or not key.webhook_secret_encrypted:
         return HttpResponse(status=404)
     secrets = key.reveal_webhook_secret().split()
     try:
-        event = verify_soundpiece(request.body, request.headers, secrets)
-    except WebhookError:
+        event = verify_soundpiece_webhook(request.body, request.headers, secrets)
+    except (WebhookRejected, ProviderError):
         log.info("Rejected a Soundpiece webhook for key %s", key.code)
         return HttpResponse("invalid signature", status=400, content_type="text/plain")
     try:
-        WebhookReceipt.objects.create(key=key, webhook_id=event.webhook_id)
+        # A savepoint, so a replay's refused insert leaves any surrounding transaction usable.
+        with transaction.atomic():
+            WebhookReceipt.objects.create(key=key, webhook_id=event.webhook_id)
     except IntegrityError:
         return HttpResponse(status=204)  # a replay: already seen, nothing to do
     Job.objects.filter(
-        key=key, remote_id=event.operation_id, state__in=(JobState.SUBMITTING, JobState.RUNNING)
+        key=key, remote_id=event.remote_id, state__in=(JobState.SUBMITTING, JobState.RUNNING)
     ).update(next_check_at=timezone.now())
     from soundsite.studio.tasks import kick_waiter
 
