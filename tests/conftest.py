@@ -102,3 +102,69 @@ def stranger(db):
 @pytest.fixture
 def lone_user(db):
     return make_user("lone@example.com")
+
+
+@pytest.fixture(autouse=True)
+def _no_secret_leaks(monkeypatch):
+    """Fail any test whose responses, logs, error reports or e-mails show a provider secret.
+
+    See tests/secret_capture.py and docs/security.md.
+    """
+    import logging
+
+    from django.core.signals import got_request_exception
+    from django.test.client import Client
+
+    from soundsite.keys.models import ProviderKey
+    from tests.secret_capture import SecretCapture, _Handler
+
+    capture = SecretCapture()
+    set_secret, set_webhook_secret = ProviderKey.set_secret, ProviderKey.set_webhook_secret
+
+    def remember_secret(self, value):
+        capture.remember(value)
+        return set_secret(self, value)
+
+    def remember_webhook_secret(self, value):
+        capture.remember(value)
+        return set_webhook_secret(self, value)
+
+    remember_secret.alters_data = remember_webhook_secret.alters_data = True
+    monkeypatch.setattr(ProviderKey, "set_secret", remember_secret)
+    monkeypatch.setattr(ProviderKey, "set_webhook_secret", remember_webhook_secret)
+
+    request = Client.request
+
+    def checked_request(self, **kwargs):
+        response = request(self, **kwargs)
+        capture.check_response(kwargs.get("PATH_INFO", ""), response)
+        return response
+
+    monkeypatch.setattr(Client, "request", checked_request)
+
+    def on_exception(sender, request=None, **kwargs):
+        if request is not None:
+            capture.check_exception_report(request)
+
+    got_request_exception.connect(on_exception, dispatch_uid="secret-capture")
+    # Every record reaches the capture: the root logger goes to DEBUG for the test, and the
+    # handlers already there keep the threshold they had, so nothing else gets noisier.
+    root = logging.getLogger()
+    old_level = root.level
+    old_handler_levels = [(handler, handler.level) for handler in root.handlers]
+    for handler, level in old_handler_levels:
+        handler.setLevel(max(level, old_level))
+    handler = _Handler(capture)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield capture
+        capture.check_outbox()
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        for old, level in old_handler_levels:
+            old.setLevel(level)
+        got_request_exception.disconnect(dispatch_uid="secret-capture")
+    if capture.leaks:
+        pytest.fail("Provider secrets leaked:\n" + "\n".join(dict.fromkeys(capture.leaks)))

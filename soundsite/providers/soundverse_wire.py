@@ -9,6 +9,7 @@ snake_case shape; the functions below turn it into ``Result`` values and errors.
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import re
 import time
@@ -32,6 +33,25 @@ from soundsite.providers.base import (
     Result,
     Status,
 )
+
+# An answer of the wrong shape (a number where a list belongs, ``true`` for a URL) must end as
+# a plain ProviderError the pipeline knows how to handle, never as a crash of the worker.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError, ValueError)
+UNREADABLE = "Soundverse sent an answer Soundsite could not read. Soundsite will ask again."
+
+
+def _readable(parse):
+    @functools.wraps(parse)
+    def wrapper(*args, **kwargs):
+        try:
+            return parse(*args, **kwargs)
+        except ProviderError:
+            raise
+        except _SHAPE_ERRORS as error:
+            raise ProviderUnavailable(UNREADABLE, detail=type(error).__name__) from None
+
+    return wrapper
+
 
 # --- Normalising ----------------------------------------------------------------------------
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
@@ -197,6 +217,7 @@ FAILED_STATUSES = {"failed", "failure", "error", "errored", "cancelled", "cancel
 
 
 # --- Results from answers -------------------------------------------------------------------
+@_readable
 def result_from_status(body: Any) -> Result:
     """A ``Result`` from a ``GET /v5/status`` answer.
 
@@ -224,6 +245,7 @@ def result_from_status(body: Any) -> Result:
     return Result(remote_id, Status.RUNNING, progress, stage_text(status), outputs, raw=data)
 
 
+@_readable
 def result_from_sync(shape: str, body: Any) -> Result:
     """A finished ``Result`` from the one JSON answer of a synchronous endpoint."""
     if shape == "stems":
@@ -693,6 +715,14 @@ class StreamTracker:
         return self.versions[number]
 
     def apply(self, raw_chunk: dict) -> ProviderError | None:
+        """Take one chunk; a chunk of the wrong shape is skipped like a line that is not JSON
+        (the stream's end, or its absence, still decides how the job ends)."""
+        try:
+            return self._apply(raw_chunk)
+        except _SHAPE_ERRORS:
+            return None
+
+    def _apply(self, raw_chunk: dict) -> ProviderError | None:
         chunk = snake_keys(raw_chunk)
         self.chunks += 1
         self.message_id = self.message_id or str(chunk.get("message_id") or "")

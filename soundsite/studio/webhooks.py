@@ -44,6 +44,7 @@ def callback_url_for(job: Job) -> str | None:
 @require_POST
 def soundpiece_webhook(request, code):
     from soundsite.keys.models import ProviderKey
+    from soundsite.providers.base import ProviderError
     from soundsite.providers.webhooks import WebhookRejected, verify_soundpiece_webhook
 
     key = ProviderKey.objects.filter(code=code, provider="soundpiece").first()
@@ -52,11 +53,11 @@ def soundpiece_webhook(request, code):
     secrets = key.reveal_webhook_secret().split()
     try:
         event = verify_soundpiece_webhook(request.body, request.headers, secrets)
-    except WebhookRejected:
+    except (WebhookRejected, ProviderError):
         log.info("Rejected a Soundpiece webhook for key %s", key.code)
         return HttpResponse("invalid signature", status=400, content_type="text/plain")
     try:
-        # A savepoint: a replay's IntegrityError must not break an enclosing transaction.
+        # A savepoint, so a replay's refused insert leaves any surrounding transaction usable.
         with transaction.atomic():
             WebhookReceipt.objects.create(key=key, webhook_id=event.webhook_id)
     except IntegrityError:
