@@ -90,10 +90,11 @@ async def _claim_and_render(operation_id: int) -> str:
         return state
     try:
         made = await sync_to_async(_make_all, thread_sensitive=False)(jobs)
+        await _db(engine.store_render)(operation_id, made)
     except BaseException:
+        # Also when storing fails (a busy database): the next reader renders again.
         await _db(engine.release_render)(operation_id)
         raise
-    await _db(engine.store_render)(operation_id, made)
     return state
 
 

@@ -743,3 +743,32 @@ def test_a_reader_cancelled_while_claiming_the_render_still_leaves_it_rendered(
     asyncio.run(hang_up_while_claiming())
     assert SandboxOperation.objects.get(pk=operation.pk).status == "ready"
     assert SandboxFile.objects.filter(operation=operation).count() == 2
+
+
+def test_a_render_whose_files_could_not_be_stored_is_released_for_the_next_reader(
+    account, monkeypatch
+):
+    import asyncio
+
+    from django.db import OperationalError
+
+    from soundsite.sandbox import soundverse
+    from soundsite.sandbox import soundverse_engine as engine
+
+    chunks = chunks_of(post("/v6/generate/song", {"prompt": "x"}, account))
+    operation = SandboxOperation.objects.get(remote_id=chunks[1]["message_id"])
+    SandboxFile.objects.all().delete()
+    SandboxOperation.objects.filter(pk=operation.pk).update(status="processing", result={})
+    store_render = engine.store_render
+
+    def busy(operation_id, made):
+        monkeypatch.setattr(engine, "store_render", store_render)
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(engine, "store_render", busy)
+    with pytest.raises(OperationalError):
+        asyncio.run(soundverse.ensure_rendered(operation.pk))
+    assert SandboxOperation.objects.get(pk=operation.pk).status == "processing"
+    asyncio.run(asyncio.wait_for(soundverse.ensure_rendered(operation.pk), timeout=60))
+    assert SandboxOperation.objects.get(pk=operation.pk).status == "ready"
+    assert SandboxFile.objects.filter(operation=operation).count() == 2
