@@ -327,7 +327,7 @@ class Waiter:
             result_count=len(result.outputs),
             stage="Saving to the library",
             progress=100.0,
-            next_check_at=timezone.now(),
+            next_check_at=pipeline.archive_check_at(),
         )
         if moved:
             from soundsite.studio.tasks import enqueue_archive

@@ -259,3 +259,24 @@ async def _submit_only(job):
         for client in w.clients.values():
             await client.aclose()
     await waiter.db(pipeline.release)(claimed, w.owner, next_check_at=timezone.now())
+
+
+def test_an_archive_task_waiting_in_a_busy_queue_is_not_enqueued_again(
+    workspace, owner, kicked, sandbox_pipeline
+):
+    # Re-enqueueing an archive task that merely waits in a busy queue on every recovery run
+    # only adds duplicates that make the queue busier still; one lost with a killed cluster
+    # is enqueued again once a lease time has passed.
+    key, account, new_job = make(workspace, owner, "soundpiece")
+    job = new_job()
+    deadline = timezone.now() + timedelta(seconds=60)
+    while job.state != JobState.ARCHIVING and timezone.now() < deadline:
+        asyncio.run(waiter.Waiter(max_seconds=5, idle_seconds=0).run())
+        job.refresh_from_db()
+    assert job.state == JobState.ARCHIVING and not job.lease_owner
+    assert kicked["archive"] == [job.pk]
+    tasks.recover()
+    assert kicked["archive"] == [job.pk]
+    Job.objects.filter(pk=job.pk).update(next_check_at=timezone.now() - timedelta(seconds=1))
+    tasks.recover()
+    assert kicked["archive"] == [job.pk, job.pk]
