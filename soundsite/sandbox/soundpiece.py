@@ -61,16 +61,18 @@ def db(function):
 
 async def advance(op: SandboxOperation) -> SandboxOperation:
     """``ops.advance`` in three steps: claim (database), render (worker), store (database)."""
-    op, job = await db(ops.start)(op)
-    if job is None:
-        return op
 
-    async def finish():
+    async def claim_and_finish():
+        claimed, job = await db(ops.start)(op)
+        if job is None:
+            return claimed
         outcome = await sync_to_async(ops.produce, thread_sensitive=False)(job)
-        return await db(ops.complete)(op, outcome)
+        return await db(ops.complete)(claimed, outcome)
 
-    # A poller that gives up must not leave the operation half-finished.
-    return await asyncio.shield(asyncio.ensure_future(finish()))
+    # A poller that gives up (or hangs up) must not leave the operation half-finished: the claim
+    # is committed in the database thread, so a caller cancelled while waiting for its answer
+    # would otherwise leave the operation claimed until the render lease runs out.
+    return await asyncio.shield(asyncio.ensure_future(claim_and_finish()))
 
 
 @dataclass

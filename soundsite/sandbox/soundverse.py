@@ -78,26 +78,35 @@ def _make_all(jobs) -> list:
     return made
 
 
-async def _render_and_store(operation_id: int, jobs) -> None:
+async def _claim_and_render(operation_id: int) -> str:
+    """Claim the render and, if this caller got it, render and store the files.
+
+    Claiming and rendering are one unit: the claim is committed in the database thread, so a
+    caller cancelled while it waited for the claim's answer would otherwise leave the job
+    claimed with nobody rendering it.
+    """
+    state, jobs = await _db(engine.claim_render)(operation_id)
+    if state != "mine":
+        return state
     try:
         made = await sync_to_async(_make_all, thread_sensitive=False)(jobs)
+        await _db(engine.store_render)(operation_id, made)
     except BaseException:
+        # Also when storing fails (a busy database): the next reader renders again.
         await _db(engine.release_render)(operation_id)
         raise
-    await _db(engine.store_render)(operation_id, made)
+    return state
 
 
 async def ensure_rendered(operation_id: int) -> None:
     """Make sure the job's files exist; render them here unless another request does."""
     deadline = time.monotonic() + RENDER_WAIT
     while True:
-        state, jobs = await _db(engine.claim_render)(operation_id)
-        if state == "done":
-            return
-        if state == "mine":
-            # Shielded: a client that hangs up mid-render cancels this request, but the render
-            # must still be stored (or released), or every later reader waits for it in vain.
-            await asyncio.shield(asyncio.ensure_future(_render_and_store(operation_id, jobs)))
+        # Shielded: a client that hangs up (its request is cancelled) at any point from the
+        # claim to the stored files must not leave the render claimed, or every later reader
+        # of the job waits for it in vain.
+        state = await asyncio.shield(asyncio.ensure_future(_claim_and_render(operation_id)))
+        if state in ("done", "mine"):
             return
         if time.monotonic() > deadline:
             raise TimeoutError("Rendering took too long")

@@ -16,7 +16,6 @@ import os
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -159,15 +158,13 @@ def archive_job(job_id: int) -> str:
             )
             return "failed"
         log.info("Archive of job %s will be retried: %s", job.code, error)
+        delay = pipeline.backoff_seconds(attempts)
         pipeline.release(
-            job,
-            owner,
-            attempts=attempts,
-            next_check_at=timezone.now() + timedelta(seconds=pipeline.backoff_seconds(1)),
+            job, owner, attempts=attempts, next_check_at=pipeline.archive_check_at(delay)
         )
         from soundsite.studio.tasks import enqueue_archive
 
-        enqueue_archive(job.pk, delay=pipeline.backoff_seconds(attempts))
+        enqueue_archive(job.pk, delay=delay)
         return "retry"
     pipeline.release(
         job,

@@ -47,6 +47,16 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
+def archive_check_at(delay: float = 0.0):
+    """When the recovery task should look at an archiving job whose archive task was enqueued.
+
+    One lease time after the task is due: until then the task is most likely waiting in a busy
+    queue, and re-enqueueing it every recovery run would only add duplicates that make the
+    queue busier still. A task lost with a killed cluster is re-enqueued after that.
+    """
+    return timezone.now() + timedelta(seconds=delay + LEASE_SECONDS)
+
+
 # --- Creating ---------------------------------------------------------------------------------
 def create_job(**fields) -> Job:
     """Write the job (with its idempotency key) and start it once the transaction commits.

@@ -108,7 +108,9 @@ class Waiter:
             )
             return
         try:
-            if job.state in (JobState.QUEUED, JobState.SUBMITTING) and not job.remote_id:
+            if not job.remote_id:
+                # Not named by the provider yet: queued, or sent and cut off before its id came
+                # (also a job an older version marked running on a stream's first event).
                 await self.submit(job)
             else:
                 await self.follow(job)
@@ -159,7 +161,7 @@ class Waiter:
         )
 
     async def submit(self, job: Job) -> None:
-        if job.state == JobState.SUBMITTING and job.provider == providers.Provider.SOUNDVERSE:
+        if job.state != JobState.QUEUED and job.provider == providers.Provider.SOUNDVERSE:
             # A previous attempt may have reached the server and we never heard back.
             await db(pipeline.fail)(job, self.owner, self.lost_submission())
             return
@@ -267,10 +269,15 @@ class Waiter:
                 await asyncio.sleep(STATUS_POLL_INTERVAL)
 
     async def record_progress(self, job: Job, result: providers.Result) -> None:
-        fields = {"state": JobState.RUNNING}
+        # Running means the provider named the job. A stream's first event may come before its
+        # id (Soundverse's "initializing"); until the id is known the job stays submitting,
+        # so a worker dying now leaves a job known to be in the air, never one that cannot
+        # be followed.
+        named = bool(job.remote_id or result.remote_id)
+        fields = {"state": JobState.RUNNING} if named else {}
         if result.stage:
             fields["stage"] = result.stage[:200]
-        elif job.state != JobState.RUNNING or not job.stage:
+        elif named and (job.state != JobState.RUNNING or not job.stage):
             fields["stage"] = "The provider is working on it"
         if result.progress is not None:
             fields["progress"] = max(0.0, min(100.0, float(result.progress)))
@@ -320,7 +327,7 @@ class Waiter:
             result_count=len(result.outputs),
             stage="Saving to the library",
             progress=100.0,
-            next_check_at=timezone.now(),
+            next_check_at=pipeline.archive_check_at(),
         )
         if moved:
             from soundsite.studio.tasks import enqueue_archive

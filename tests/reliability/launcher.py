@@ -84,7 +84,7 @@ def tick_forever() -> None:
         try:
             scheduler()
             if time.monotonic() - last_recover >= RECOVER_SECONDS:
-                last_recover = float("-inf")  # a restarted cluster picks up at once
+                last_recover = time.monotonic()
                 tasks.recover()
         except Exception as error:  # a busy database: try again next tick
             print(f"ticker: {error!r}", file=sys.stderr, flush=True)
@@ -102,9 +102,15 @@ def main() -> None:
         return
     ticker = subprocess.Popen([sys.executable, "-m", "tests.reliability.launcher", "ticker"])  # noqa: S603
     try:
+        import multiprocessing
+
         from django.core.management import call_command
 
+        # qcluster returns as soon as its sentinel is up (the interpreter would join the
+        # sentinel only at exit); wait for it here, or the ticker is stopped at once.
         call_command("qcluster")
+        for child in multiprocessing.active_children():
+            child.join()
     finally:
         ticker.send_signal(signal.SIGTERM)
 

@@ -46,12 +46,14 @@ def test_two_clusters_share_the_jobs_and_one_finishes_the_others_work(stack, tmp
         timeout=FINISH_TIMEOUT,
         what=lambda: "both clusters to archive jobs\n" + stack.tail("left") + stack.tail("right"),
     )
-    support.make_jobs(workspace, owner, keys, JOBS // 2, first=JOBS // 2)
+    second_half = [
+        job.pk for job in support.make_jobs(workspace, owner, keys, JOBS // 2, first=JOBS // 2)
+    ]
     # Kill one cluster while the second half is in flight; the other must finish everything.
     wait_for(
         lambda: (
             Job.objects.filter(
-                state__in=(JobState.RUNNING, JobState.ARCHIVING), pk__gt=JOBS // 2
+                state__in=(JobState.RUNNING, JobState.ARCHIVING), pk__in=second_half
             ).exists()
             or not support.unfinished()
         ),

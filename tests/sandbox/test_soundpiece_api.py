@@ -623,3 +623,51 @@ def test_ids_are_unique_and_well_formed(sandbox):
         for _ in range(5)
     ]
     assert len(set(ids)) == 5 and all(OP_ID.match(i) for i in ids)
+
+
+def test_a_poller_cancelled_while_claiming_the_render_leaves_no_stranded_claim(
+    transactional_db, monkeypatch
+):
+    # The claim is committed in the database thread; a poller cancelled while it waits for the
+    # claim's answer (its client hung up) must still see the render through, or the operation
+    # stays claimed until the render lease (two minutes) runs out.
+    import threading
+
+    from soundsite.sandbox import soundpiece, soundpiece_ops
+
+    harness = make_harness(processing_seconds=60)
+    try:
+        remote_id = put(harness, "create.new_song", SONG).json()["song"]["id"]
+        SandboxOperation.objects.filter(remote_id=remote_id).update(ready_at=datetime.now(UTC))
+        op = SandboxOperation.objects.get(remote_id=remote_id)
+        claiming, go_on = threading.Event(), threading.Event()
+        claim = soundpiece_ops._claim
+
+        def slow_claim(found):
+            won = claim(found)
+            claiming.set()
+            go_on.wait(30)
+            return won
+
+        monkeypatch.setattr(soundpiece_ops, "_claim", slow_claim)
+
+        async def hang_up_while_claiming():
+            poller = asyncio.ensure_future(soundpiece.advance(op))
+            while not claiming.is_set():
+                await asyncio.sleep(0.01)
+            poller.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await poller
+            go_on.set()
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                fresh = await soundpiece.db(SandboxOperation.objects.get)(pk=op.pk)
+                if fresh.status == "ready":
+                    return fresh
+                await soundpiece.advance(fresh)
+                await asyncio.sleep(0.05)
+            return fresh
+
+        assert asyncio.run(hang_up_while_claiming()).status == "ready"
+    finally:
+        harness.close()

@@ -699,3 +699,76 @@ def test_a_reader_that_hangs_up_mid_render_still_leaves_the_files_rendered(accou
     asyncio.run(hang_up_mid_render())
     assert SandboxOperation.objects.get(pk=operation.pk).status == "ready"
     assert SandboxFile.objects.filter(operation=operation).count() == 2
+
+
+def test_a_reader_cancelled_while_claiming_the_render_still_leaves_it_rendered(
+    account, monkeypatch
+):
+    # The claim is committed in the database thread; a request cancelled while it waits for
+    # the claim's answer (its client hung up) must not leave the job claimed with nobody
+    # rendering it, or every later stream, status call and download of the job waits in vain.
+    import asyncio
+    import threading
+
+    from soundsite.sandbox import soundverse
+    from soundsite.sandbox import soundverse_engine as engine
+
+    chunks = chunks_of(post("/v6/generate/song", {"prompt": "x"}, account))
+    operation = SandboxOperation.objects.get(remote_id=chunks[1]["message_id"])
+    SandboxFile.objects.all().delete()
+    SandboxOperation.objects.filter(pk=operation.pk).update(status="processing", result={})
+
+    claiming, go_on = threading.Event(), threading.Event()
+    render_jobs = engine.render_jobs
+
+    def slow_render_jobs(found):
+        # Runs inside claim_render, after the claim is committed.
+        claiming.set()
+        go_on.wait(30)
+        return render_jobs(found)
+
+    monkeypatch.setattr(engine, "render_jobs", slow_render_jobs)
+
+    async def hang_up_while_claiming():
+        reader = asyncio.ensure_future(soundverse.ensure_rendered(operation.pk))
+        while not claiming.is_set():
+            await asyncio.sleep(0.01)
+        reader.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        go_on.set()
+        # The next reader finds the render finished (or being finished), not claimed for ever.
+        await asyncio.wait_for(soundverse.ensure_rendered(operation.pk), timeout=60)
+
+    asyncio.run(hang_up_while_claiming())
+    assert SandboxOperation.objects.get(pk=operation.pk).status == "ready"
+    assert SandboxFile.objects.filter(operation=operation).count() == 2
+
+
+def test_a_render_whose_files_could_not_be_stored_is_released_for_the_next_reader(
+    account, monkeypatch
+):
+    import asyncio
+
+    from django.db import OperationalError
+
+    from soundsite.sandbox import soundverse
+    from soundsite.sandbox import soundverse_engine as engine
+
+    chunks = chunks_of(post("/v6/generate/song", {"prompt": "x"}, account))
+    operation = SandboxOperation.objects.get(remote_id=chunks[1]["message_id"])
+    SandboxFile.objects.all().delete()
+    SandboxOperation.objects.filter(pk=operation.pk).update(status="processing", result={})
+    store_render = engine.store_render
+
+    def busy(operation_id, made):
+        monkeypatch.setattr(engine, "store_render", store_render)
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(engine, "store_render", busy)
+    with pytest.raises(OperationalError):
+        asyncio.run(soundverse.ensure_rendered(operation.pk))
+    assert SandboxOperation.objects.get(pk=operation.pk).status == "processing"
+    asyncio.run(asyncio.wait_for(soundverse.ensure_rendered(operation.pk), timeout=60))
+    assert SandboxOperation.objects.get(pk=operation.pk).status == "ready"
+    assert SandboxFile.objects.filter(operation=operation).count() == 2

@@ -141,6 +141,54 @@ def test_killed_while_sending_to_soundverse_is_never_sent_again(
     assert faults.count(account, method="POST") == 0
 
 
+def test_a_stream_event_before_the_message_id_keeps_the_job_submitting(workspace, owner, kicked):
+    # Soundverse's first event ("initializing") carries no message_id. Marking the job running
+    # then would leave, if the worker died before the id came, a job that cannot be followed.
+    from soundsite.providers import base as providers
+
+    key, account, new_job = make(workspace, owner, "soundverse")
+    job = new_job()
+    w = waiter.Waiter(max_seconds=5, idle_seconds=0)
+    claimed = pipeline.claim(job.pk, w.owner)
+    pipeline.update(claimed, owner=w.owner, state=JobState.SUBMITTING)
+    first = providers.Result(remote_id="", status=providers.Status.RUNNING, stage="Starting")
+    asyncio.run(w.record_progress(claimed, first))
+    job.refresh_from_db()
+    assert job.state == JobState.SUBMITTING and job.remote_id == ""
+    named = providers.Result(remote_id="a" * 24, status=providers.Status.RUNNING, stage="Queued")
+    asyncio.run(w.record_progress(claimed, named))
+    job.refresh_from_db()
+    assert job.state == JobState.RUNNING and job.remote_id == "a" * 24
+
+
+def test_killed_running_at_soundverse_before_its_message_id_is_not_followed_for_ever(
+    workspace, owner, kicked, sandbox_pipeline
+):
+    # A job left running with no message_id (as an older version marked it on the stream's
+    # first event) may have reached Soundverse: it ends with the lost-submission message at
+    # once instead of failing to be followed every 30 seconds.
+    key, account, new_job = make(workspace, owner, "soundverse")
+    job = new_job()
+    die_holding(job, JobState.RUNNING, remote_id="", stage="Starting")
+    lapse(job)
+    job = drive(job)
+    assert job.state == JobState.FAILED
+    assert job.error_message == waiter.Waiter.lost_submission().message
+    assert faults.count(account, method="POST") == 0
+
+
+def test_killed_running_at_soundpiece_before_its_id_resends_under_the_same_key(
+    workspace, owner, kicked, sandbox_pipeline
+):
+    key, account, new_job = make(workspace, owner, "soundpiece")
+    job = new_job()
+    die_holding(job, JobState.RUNNING, remote_id="")
+    lapse(job)
+    job = drive(job)
+    assert job.state == JobState.READY, job.error_message
+    assert submissions(account) == 1
+
+
 def test_killed_mid_soundverse_stream_continues_from_the_stored_message_id(
     workspace, owner, kicked, sandbox_pipeline
 ):
@@ -211,3 +259,24 @@ async def _submit_only(job):
         for client in w.clients.values():
             await client.aclose()
     await waiter.db(pipeline.release)(claimed, w.owner, next_check_at=timezone.now())
+
+
+def test_an_archive_task_waiting_in_a_busy_queue_is_not_enqueued_again(
+    workspace, owner, kicked, sandbox_pipeline
+):
+    # Re-enqueueing an archive task that merely waits in a busy queue on every recovery run
+    # only adds duplicates that make the queue busier still; one lost with a killed cluster
+    # is enqueued again once a lease time has passed.
+    key, account, new_job = make(workspace, owner, "soundpiece")
+    job = new_job()
+    deadline = timezone.now() + timedelta(seconds=60)
+    while job.state != JobState.ARCHIVING and timezone.now() < deadline:
+        asyncio.run(waiter.Waiter(max_seconds=5, idle_seconds=0).run())
+        job.refresh_from_db()
+    assert job.state == JobState.ARCHIVING and not job.lease_owner
+    assert kicked["archive"] == [job.pk]
+    tasks.recover()
+    assert kicked["archive"] == [job.pk]
+    Job.objects.filter(pk=job.pk).update(next_check_at=timezone.now() - timedelta(seconds=1))
+    tasks.recover()
+    assert kicked["archive"] == [job.pk, job.pk]
