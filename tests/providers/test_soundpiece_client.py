@@ -228,7 +228,8 @@ def test_slow_past_the_client_timeout_is_unavailable_and_resending_is_safe(trans
         started = time.monotonic()
         with pytest.raises(ProviderUnavailable) as caught:
             harness.submit("create.new_song", SONG, key=key, client=impatient)
-        assert time.monotonic() - started < 2
+        # Given up long before the stand-in's 5 s answer (a busy machine may add a little).
+        assert time.monotonic() - started < 4.5
         assert "too long" in caught.value.message
         result = harness.submit("create.new_song", SONG, key=key, client=impatient)
         assert result.status is Status.RUNNING

@@ -67,7 +67,11 @@ def test_a_soundpiece_timeout_is_resent_with_the_same_idempotency_key(
     faults.inject(account, "slow", times=1, seconds=8)
     job = drive(new_job())
     assert job.state == JobState.READY, job.error_message
-    assert faults.count(account, method="PUT", idempotency_key=str(job.idempotency_key)) == 2
+    # The slow answer made at least one resend (a busy machine may time out once more), every
+    # one under the job's idempotency key, and the provider made the operation once.
+    resent = faults.count(account, method="PUT", idempotency_key=str(job.idempotency_key))
+    assert resent >= 2
+    assert faults.count(account, method="PUT") == resent
     assert submissions(account) == 1
     assert_nothing_half_written(sandbox_pipeline)
 
