@@ -213,3 +213,23 @@ def make_share(*, track=None, collection=None, user=None, password: str = "", **
         password_hash=make_password(password) if password else "",
         **fields,
     )
+
+
+def make_sandbox_pipeline_key(workspace: Workspace, owner: User, provider: str, account, base_url):
+    """A shared key of ``workspace`` for ``account`` of the provider stand-in at ``base_url``."""
+    from soundsite.keys.models import ProviderKey
+
+    key = ProviderKey(
+        workspace=workspace,
+        owner=owner,
+        provider=provider,
+        label=f"{provider} sandbox",
+        base_url=f"{base_url}/sandbox/{provider}",
+        is_sandbox=True,
+        plan="Growth" if provider == "soundverse" else "Sandbox",
+        license="Royalty-Free",
+        shared=True,
+    )
+    key.set_secret(account.api_key)
+    key.save()
+    return key

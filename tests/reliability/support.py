@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from soundsite.keys.models import ProviderKey
 from soundsite.lib.audio import analyse
 from soundsite.library.models import Track
 from soundsite.sandbox.accounts import create_account
 from soundsite.sandbox.models import SandboxOperation, SandboxRequest
 from soundsite.studio import pipeline
 from soundsite.studio.models import Job, JobState
-from tests.factories import make_member, make_workspace
+from tests.factories import make_member, make_sandbox_pipeline_key, make_workspace
 from tests.reliability.conftest import sha256_of, stored_track_files
 
 # Short runs: about a second of provider time and two-second songs.
@@ -45,19 +44,7 @@ def sandbox_key(workspace, owner, provider: str, base_url: str):
     if provider == "soundverse":
         options["rate_limits"] = _no_plan_limits()
     account = create_account(provider, plan="growth", **options)
-    key = ProviderKey(
-        workspace=workspace,
-        owner=owner,
-        provider=provider,
-        label=f"{provider} sandbox",
-        base_url=f"{base_url}/sandbox/{provider}",
-        is_sandbox=True,
-        plan="Growth" if provider == "soundverse" else "Sandbox",
-        license="Royalty-Free",
-        shared=True,
-    )
-    key.set_secret(account.api_key)
-    key.save()
+    key = make_sandbox_pipeline_key(workspace, owner, provider, account, base_url)
     return key, account
 
 

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from soundsite.asgi import application as asgi_application
-from soundsite.keys.models import ProviderKey
 from soundsite.library.models import Track
 from soundsite.sandbox import faults
 from soundsite.sandbox.accounts import create_account
@@ -14,6 +13,7 @@ from soundsite.sandbox.models import SandboxOperation
 from soundsite.studio import archive, clients, waiter
 from soundsite.studio.models import Job, JobState
 from soundsite.wsgi import application as wsgi_application
+from tests.factories import make_sandbox_pipeline_key
 
 FAST = {
     "soundpiece": {"processing_seconds": 0, "song_seconds": 2, "variations": 2, "wait_cap": 1},
@@ -37,19 +37,7 @@ def in_process(monkeypatch):
 
 def sandbox_key(workspace, owner, provider):
     account = create_account(provider, plan="growth", **FAST[provider])
-    key = ProviderKey(
-        workspace=workspace,
-        owner=owner,
-        provider=provider,
-        label=f"{provider} sandbox",
-        base_url=f"http://testserver/sandbox/{provider}",
-        is_sandbox=True,
-        plan="Growth" if provider == "soundverse" else "Sandbox",
-        license="Royalty-Free",
-        shared=True,
-    )
-    key.set_secret(account.api_key)
-    key.save()
+    key = make_sandbox_pipeline_key(workspace, owner, provider, account, "http://testserver")
     return key, account
 
 
