@@ -162,12 +162,16 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": VAR_DIR / "cache",
-            # Every running job keeps its card here and every session lives here: Django's
-            # default of 300 entries would evict cards of busy workspaces on every write, and
-            # each poll would then fall back to the database.
-            "OPTIONS": {"MAX_ENTRIES": 100_000},
+            # SQLite files shared by every process of the machine (soundsite.lib.cache). Every
+            # running job's card and every session live here: the job-card poll reads three
+            # entries and nothing else.
+            "BACKEND": "soundsite.lib.cache.DiskCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "SHARDS": 4,
+            # diskcache's default of 10 ms makes a write that meets another write give up
+            # (and `add`, which takes the waiter's lock, report "taken"): wait as SQLite does.
+            "DATABASE_TIMEOUT": 5,
+            "OPTIONS": {"size_limit": 2**30},
         }
     }
 

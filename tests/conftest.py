@@ -33,7 +33,7 @@ def _plain_static_and_clean_cache(settings, tmp_path):
     # also empty it under a test running in a parallel worker: the file cache is one directory
     # and Redis's clear() flushes the whole database.
     default = dict(settings.CACHES["default"])
-    if default["BACKEND"].endswith("FileBasedCache"):
+    if default["BACKEND"].endswith(("FileBasedCache", "DiskCache")):
         default["LOCATION"] = str(tmp_path / "cache")
     else:
         default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"

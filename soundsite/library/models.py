@@ -30,6 +30,10 @@ class TrackQuerySet(models.QuerySet):
     def deleted(self):
         return self.filter(deleted_at__isnull=False)
 
+    def job_ids(self):
+        """The jobs that made these tracks (their cards list them)."""
+        return self.exclude(job=None).values_list("job_id", flat=True).distinct()
+
 
 class Track(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -33,6 +33,7 @@ from soundsite.library.models import (
 )
 from soundsite.library.tasks import purge_track
 from soundsite.library.tracks import readable_file_name
+from soundsite.studio import cards
 
 
 def _safe_next(request) -> str:
@@ -59,6 +60,7 @@ def rename(request, code):
         track.title = form.cleaned_data["title"]
         track.file_name = readable_file_name(track.title, track.code, track.format)
         track.save(update_fields=["title", "file_name"])
+        cards.touch_jobs([track.job_id])
         if old != track.title:
             record(
                 request.workspace, request.user, Verb.RENAMED, track=track, detail=f"from “{old}”"
@@ -139,6 +141,7 @@ def soft_delete(request, tracks: list[Track], next_url: str) -> None:
     now = timezone.now()
     ids = [track.pk for track in tracks]
     with transaction.atomic():
+        cards.touch_jobs([track.job_id for track in tracks] + list(stems_of(ids).job_ids()))
         Track.objects.filter(pk__in=ids).update(deleted_at=now)
         stems_of(ids).update(deleted_at=now)
         record_tracks(request.workspace, request.user, Verb.DELETED, tracks)
@@ -171,7 +174,9 @@ def restore(request):
         return redirect("library_deleted")
     with transaction.atomic():
         for track in tracks:
-            stems_of([track.pk], deleted_at=track.deleted_at).update(deleted_at=None)
+            stems = stems_of([track.pk], deleted_at=track.deleted_at)
+            cards.touch_jobs([track.job_id, *stems.job_ids()])
+            stems.update(deleted_at=None)
         Track.objects.filter(pk__in=[track.pk for track in tracks]).update(deleted_at=None)
         record_tracks(request.workspace, request.user, Verb.RESTORED, tracks)
     names = f"“{tracks[0].title}” is" if len(tracks) == 1 else f"{len(tracks)} tracks are"

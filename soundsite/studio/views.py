@@ -82,9 +82,7 @@ def jobs(request):
 
 def card_html(job: Job) -> str:
     """A job's card from the cache, rendering (and caching) it if it is missing."""
-    from django.core.cache import cache
-
-    entry = cache.get(cards.cache_key(job.code))
+    entry = cards.read(job.code)
     if entry is None:
         entry = cards.publish(job)
     return entry[1]

@@ -83,6 +83,9 @@
   }
   setInterval(tickElapsed, 1000);
   document.addEventListener("DOMContentLoaded", tickElapsed);
+  // A polled card is cached while its job does not change: its server-written elapsed time
+  // can be old, so correct it as it is swapped in rather than up to a second later.
+  document.addEventListener("htmx:load", tickElapsed);
 
   // Remember each card's state; when a card comes back from a poll as ready or failed, say so
   // in the page title and in a small notice, so people working in another tab notice it.

@@ -69,6 +69,9 @@ class TestServe:
         web, tasks = serve.Command().commands("127.0.0.1", 8000, 2)
         assert web[1:4] == ["-m", "gunicorn", "soundsite.wsgi:application"]
         assert web[web.index("--bind") + 1] == "127.0.0.1:8000"
+        # A listening socket per worker, so connections are spread between the workers.
+        assert "--reuse-port" in web
+        assert web[web.index("--worker-class") + 1] == "gthread"
         assert tasks[1:] == [str(settings.BASE_DIR / "manage.py"), "qcluster"]
 
     def test_ctrl_c_stops_both_children(self, monkeypatch, spawned, restore_signals):

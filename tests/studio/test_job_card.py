@@ -162,3 +162,62 @@ def test_a_running_soundverse_job_plays_its_preview_stream(client, owner, make_j
     body = client.get(url(job)).content.decode()
     assert f'src="{preview}"' in body
     assert 'value="55"' in body
+
+
+# --- A stored card never outlives a change of its job ------------------------------------------
+def test_a_running_card_is_kept_until_its_job_changes(client, owner, make_job):
+    job = make_job(state=JobState.RUNNING, stage="Mixing")
+    client.force_login(owner)
+    client.get(url(job))
+    assert cache.get(cards.cache_key(job.code)) is not None
+    # No expiry of a few seconds: a poll of an unchanged job is a cache read, however long.
+    assert cards.CARD_SECONDS >= 60 * 60
+
+
+def test_a_card_rendered_from_a_job_read_before_a_change_is_not_kept(owner, make_job):
+    from soundsite.studio import pipeline
+
+    job = make_job(state=JobState.RUNNING, stage="Mixing")
+    read_before = type(job).objects.get(pk=job.pk)
+    pipeline.update(job, stage="Mastering")  # the pipeline changes the job and forgets its card
+    cards.publish(read_before)  # a poll that read the job before the change stores its card
+    assert cache.get(cards.cache_key(job.code)) is None
+    cards.publish(type(job).objects.get(pk=job.pk))
+    assert "Mastering" in cards.read(job.code)[1]
+
+
+def test_a_card_stored_before_the_change_commits_is_forgotten_on_commit(
+    owner, make_job, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from soundsite.studio import pipeline
+
+    job = make_job(state=JobState.RUNNING, stage="Mixing")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        pipeline.update(job, stage="Mastering")
+        # A poll between the change and its commit still reads the old row and stores it.
+        cache.set(cards.cache_key(job.code), f"{job.workspace_id}:<article>Mixing</article>")
+    assert cache.get(cards.cache_key(job.code)) is None
+
+
+def test_a_finished_card_follows_its_tracks(client, owner, workspace, make_job):
+    from tests.factories import make_track
+
+    job = make_job(state=JobState.READY, result_count=1)
+    track = make_track(workspace, "Summer spot v1", user=owner, job=job)
+    client.force_login(owner)
+    assert b"Summer spot v1" in client.get(url(job)).content
+
+    assert (
+        client.post(f"/library/tracks/{track.code}/rename/", {"title": "Winter spot"}).status_code
+        == 302
+    )
+    body = client.get(url(job)).content.decode()
+    assert "Winter spot" in body and "Summer spot v1" not in body
+
+    assert client.post(f"/library/tracks/{track.code}/delete/").status_code == 302
+    assert track.get_absolute_url() not in client.get(url(job)).content.decode()
+
+    assert client.post("/library/restore/", {"tracks": [str(track.code)]}).status_code == 302
+    assert track.get_absolute_url() in client.get(url(job)).content.decode()
