@@ -33,14 +33,15 @@ def _plain_static_and_clean_cache(settings, tmp_path):
     # also empty it under a test running in a parallel worker: the file cache is one directory
     # and Redis's clear() flushes the whole database.
     default = dict(settings.CACHES["default"])
+    prefix = None
     if default["BACKEND"].endswith(("FileBasedCache", "DiskCache")):
         default["LOCATION"] = str(tmp_path / "cache")
     else:
-        default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+        prefix = default["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {**settings.CACHES, "default": default}
     yield
-    if "KEY_PREFIX" in default:
-        _delete_prefixed_keys(default["KEY_PREFIX"])
+    if prefix:
+        _delete_prefixed_keys(prefix)
 
 
 def _delete_prefixed_keys(prefix):
