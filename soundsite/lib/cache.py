@@ -20,7 +20,11 @@ local-memory caches do. diskcache notices a fork and reconnects by itself.
 
 from __future__ import annotations
 
-from diskcache import DjangoCache
+import threading
+from collections import OrderedDict
+
+from diskcache import DjangoCache, FanoutCache
+from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
@@ -49,6 +53,36 @@ class RedisCache(DjangoRedisCache):
 
 
 class DiskCache(DjangoCache):
+    """diskcache's Django backend over one ``FanoutCache`` per process and location.
+
+    Django keeps a cache backend per thread and per async context: an ASGI server or an
+    asyncio task calling ``sync_to_async`` builds a fresh backend for nearly every request or
+    call. For Django's file cache that cost nothing; for diskcache it would open a new SQLite
+    connection per shard each time. ``FanoutCache`` is safe to share between threads (each
+    keeps its own connection), so the backends of one process share it. The few most recent
+    locations are kept (tests give each test a cache of its own).
+    """
+
+    _shared: OrderedDict = OrderedDict()
+    _shared_lock = threading.Lock()
+    KEEP_LOCATIONS = 4
+
+    def __init__(self, directory, params):
+        BaseCache.__init__(self, params)
+        options = params.get("OPTIONS", {})
+        shards = params.get("SHARDS", 8)
+        timeout = params.get("DATABASE_TIMEOUT", 0.010)
+        key = (str(directory), shards, timeout, tuple(sorted(options.items())))
+        with self._shared_lock:
+            cache = self._shared.get(key)
+            if cache is None:
+                cache = FanoutCache(str(directory), shards, timeout, **options)
+                self._shared[key] = cache
+                while len(self._shared) > self.KEEP_LOCATIONS:
+                    self._shared.popitem(last=False)[1].close()
+            self._shared.move_to_end(key)
+        self._cache = cache
+
     def close(self, **kwargs):
         """Keep this thread's SQLite connection for the next request."""
 
