@@ -25,6 +25,7 @@ Account options (``SandboxAccount.options``) cover what the reference leaves ope
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
@@ -38,7 +39,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
-from soundsite.sandbox import files, synth
+from soundsite.sandbox import files, stock, synth
 from soundsite.sandbox.models import SandboxAccount, SandboxOperation, SandboxWebhook
 from soundsite.sandbox.synth_dsp import to_stereo
 
@@ -241,6 +242,8 @@ def produce(job: Job) -> Outcome:
     if job.planned_error:
         return Outcome(error=job.planned_error)
     try:
+        if job.options.get("stock_audio") and not job.inputs:
+            return Outcome(made=stock.once(_stock_key(job), lambda: render(job, {})))
         sources = {
             name: _from_bytes(_fetch(found)) if isinstance(found, str) else found
             for name, found in job.inputs.items()
@@ -253,6 +256,13 @@ def produce(job: Job) -> Outcome:
         return Outcome(
             error={"code": "internal_error", "message": "The audio could not be generated."}
         )
+
+
+def _stock_key(job: Job) -> tuple:
+    """What shapes a made-from-nothing operation's files: all but its words (``stock``)."""
+    shape = {name: value for name, value in job.request.items() if not isinstance(value, str)}
+    options = (job.options.get("song_seconds"), job.options.get("variations"))
+    return PROVIDER, job.action, json.dumps(shape, sort_keys=True, default=str), options
 
 
 def complete(op: SandboxOperation, outcome: Outcome) -> SandboxOperation:

@@ -9,6 +9,7 @@ guarded so that only one request renders a job.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import json
 import time
@@ -29,7 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from soundsite.sandbox import soundverse_audio as audio
 from soundsite.sandbox import soundverse_engine as engine
 from soundsite.sandbox import soundverse_spec as spec
-from soundsite.sandbox import synth
+from soundsite.sandbox import stock, synth
 from soundsite.sandbox.models import SandboxOperation
 from soundsite.sandbox.soundverse_spec import ENDPOINTS
 
@@ -70,7 +71,11 @@ def _make_all(jobs) -> list:
     """Render every job (in a worker thread: no database here)."""
     made = []
     for key, job in jobs:
-        outputs = audio.make(job)
+        if job.stock and job.source is None:
+            shape = dataclasses.replace(job, prompt="", seed=0, lyrics="")
+            outputs = stock.once(("soundverse", repr(shape)), lambda job=job: audio.make(job))
+        else:
+            outputs = audio.make(job)
         if job.kind in ("stems", "gen_loop"):
             made.extend((item.label, item) for item in outputs)
         else:

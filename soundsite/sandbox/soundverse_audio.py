@@ -56,6 +56,7 @@ class AudioJob:
     count: int = 1
     extend: dict | None = None
     loop_mode: str = "ranges"  # "bars", "beats" or "ranges"
+    stock: bool = False  # the account's ``stock_audio``: render each shape once (``stock``)
 
 
 @dataclass

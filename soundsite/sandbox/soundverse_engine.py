@@ -8,6 +8,7 @@ state is a timeline computed from its creation time, so streams, ``/v5/status`` 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
@@ -1201,7 +1202,10 @@ def claim_render(operation_id: int) -> tuple[str, list[tuple[str, AudioJob]]]:
     if not claimed:
         return "wait", []
     try:
-        return "mine", render_jobs(operation)
+        jobs = render_jobs(operation)
+        if operation.account.options.get("stock_audio"):
+            jobs = [(key, dataclasses.replace(job, stock=True)) for key, job in jobs]
+        return "mine", jobs
     except Exception:
         release_render(operation_id)
         raise
