@@ -95,12 +95,26 @@ def inline(data: bytes):
         )
 
 
+_download_client: list = []  # [(transport, client)]
+
+
 def http_client() -> httpx.Client:
-    return httpx.Client(
-        timeout=httpx.Timeout(60.0, connect=10.0),
-        follow_redirects=True,
-        transport=clients.download_transport_override,
+    """The process's download client, kept between archive tasks.
+
+    Building an ``httpx.Client`` loads the certificate store into a new TLS context, which
+    cost more than downloading and checking a 10 s output; a kept client also reuses its
+    connections to the provider's file host. One archive task runs at a time per worker.
+    """
+    transport = clients.download_transport_override
+    if _download_client:
+        kept_transport, client = _download_client[0]
+        if kept_transport is transport and not client.is_closed:
+            return client
+    client = httpx.Client(
+        timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True, transport=transport
     )
+    _download_client[:] = [(transport, client)]
+    return client
 
 
 def refresh_outputs(job: Job) -> list[providers.Output]:
@@ -134,17 +148,17 @@ def archive_job(job_id: int) -> str:
     outputs = outputs_from_json(job.result.get("outputs", []))
     done = existing_output_indexes(job)
     try:
-        with http_client() as http:
-            for position in range(len(outputs)):
-                if position in done:
-                    continue
-                pipeline.update(
-                    job,
-                    owner=owner,
-                    stage=f"Saving to the library ({position + 1} of {len(outputs)})",
-                )
-                archive_output(job, http, outputs, position)
-                pipeline.renew(owner)
+        http = http_client()
+        for position in range(len(outputs)):
+            if position in done:
+                continue
+            pipeline.update(
+                job,
+                owner=owner,
+                stage=f"Saving to the library ({position + 1} of {len(outputs)})",
+            )
+            archive_output(job, http, outputs, position)
+            pipeline.renew(owner)
     except (DownloadBroken, LinkExpired, NotAudio) as error:
         attempts = job.attempts + 1
         if attempts >= DOWNLOAD_TRIES * 2:
