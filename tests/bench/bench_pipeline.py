@@ -2,7 +2,7 @@
 
 300 Soundpiece-sandbox jobs and 100 Soundverse-sandbox streaming jobs, each set to 20 s of
 provider processing and 10 s outputs, are submitted at once to the embedded default (SQLite
-file database, django-q2's ORM broker, file cache) with 2 worker processes. Goals:
+file database, django-q2's ORM broker, diskcache) with 2 worker processes. Goals:
 
 * every job archived within 20 s + 30 s of the first submit;
 * at most 3 provider requests per Soundpiece job besides its downloads (the sandbox's counters);
@@ -311,8 +311,9 @@ def test_400_jobs_are_archived_within_the_deadline():
     memory = sorted(peaks.values(), reverse=True)
     print()
     print(f"Pipeline benchmark: {SOUNDPIECE_JOBS} Soundpiece + {SOUNDVERSE_JOBS} Soundverse jobs")
+    stock_audio = "on" if STOCK_AUDIO else "off"
     print(f"  processing {PROCESSING_SECONDS:.0f} s, outputs {OUTPUT_SECONDS:.0f} s, "
-          f"{WORKERS} workers, stock audio {'on' if STOCK_AUDIO else 'off'}, logs in {logs}")  # fmt: skip
+          f"{WORKERS} workers, stock audio {stock_audio}, logs in {logs}")  # fmt: skip
     print(f"  submitting took {marks['submitted'] - marks['started']:.1f} s")
     print(f"  states: {state}")
     print(f"  first submit → last archived: {elapsed:.1f} s (goal ≤ {deadline:.0f} s)")

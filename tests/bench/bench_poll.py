@@ -5,7 +5,7 @@ at least 0.7x the requests per second of a bare Django view that returns a const
 both measured side by side in the same run against the same production server.
 
 How:
-- A fresh install (``VAR_DIR`` in a temporary folder: SQLite, file cache, the embedded
+- A fresh install (``VAR_DIR`` in a temporary folder: SQLite, diskcache, the embedded
   default of ``make run``) is migrated and given one workspace, one member and 500 running
   jobs whose cards the pipeline has published, as it does whenever a job changes.
 - gunicorn runs exactly as ``manage.py serve`` starts it (gthread workers, 8 threads each,
@@ -257,7 +257,7 @@ def test_poll_throughput_against_a_bare_view(server, tmp_path):
     ratio = poll / bare
     print()
     database = "PostgreSQL" if os.environ.get("BENCH_DATABASE_URL") else "SQLite"
-    cache = "Redis" if os.environ.get("BENCH_REDIS_URL") else "files"
+    cache = "Redis" if os.environ.get("BENCH_REDIS_URL") else "diskcache"
     print(
         f"Job-card poll, {JOBS} running jobs: gunicorn {WEB_WORKERS} gthread workers x {THREADS} "
         "threads, "
