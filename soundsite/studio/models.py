@@ -84,6 +84,10 @@ class Job(models.Model):
     def __str__(self):
         return f"{self.task} job {self.code}"
 
+    def live_tracks(self):
+        """The job's tracks still in the library, in the order the provider made them."""
+        return self.tracks.live().order_by("output_position", "variation", "pk")
+
     @property
     def finished(self) -> bool:
         return self.state in FINISHED_STATES

@@ -221,3 +221,18 @@ def test_a_finished_card_follows_its_tracks(client, owner, workspace, make_job):
 
     assert client.post("/library/restore/", {"tracks": [str(track.code)]}).status_code == 302
     assert track.get_absolute_url() in client.get(url(job)).content.decode()
+
+
+def test_a_finished_card_lists_its_versions_in_order(client, owner, workspace, make_job):
+    from soundsite.library.models import Track
+    from tests.factories import make_track
+
+    job = make_job(state=JobState.READY, result_count=2)
+    # The library lists newest first; a job's card lists its versions as the provider made them.
+    first = make_track(workspace, "Summer spot v1", user=owner, job=job)
+    second = make_track(workspace, "Summer spot v2", user=owner, job=job)
+    Track.objects.filter(pk=second.pk).update(output_position=1, variation=2)
+    Track.objects.filter(pk=first.pk).update(output_position=0, variation=1)
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert body.index("Summer spot v1") < body.index("Summer spot v2")
