@@ -10,21 +10,16 @@ Every answer must be a page or a redirect, never a 500; and an answer that refus
 import pytest
 from django.db import connection
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from soundsite.keys import checks
 from tests.factories import make_collection, make_key, make_share, make_track
 from tests.keys.conftest import FakeProvider
+from tests.security.hypothesis_support import lean
 from tests.security.sweep import WriteRecorder
 
-LEAN = settings(
-    max_examples=12,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+LEAN = lean(12, HealthCheck.function_scoped_fixture)
 
 values = st.one_of(
     st.text(max_size=30),

@@ -13,25 +13,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 from standardwebhooks.webhooks import Webhook
 
 from soundsite.studio.models import Job, WebhookReceipt
 from tests.factories import make_job, make_key
+from tests.security.hypothesis_support import lean
 from tests.security.sweep import WriteRecorder
 
 SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
 OTHER = "whsec_" + base64.b64encode(b"o" * 32).decode()
 OPERATION = "op_01h7k3z9x4q2m8n6p5r1s0t7v3"
 BODY = json.dumps({"type": "create.new_song.ready", "data": {"id": OPERATION, "status": "ready"}})
-LEAN = settings(
-    max_examples=30,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+LEAN = lean(30, HealthCheck.function_scoped_fixture)
 
 
 def signed(body, secret=SECRET, *, msg_id="msg_1", at=None):
