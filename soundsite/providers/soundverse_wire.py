@@ -11,6 +11,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import json
+import math
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -85,6 +86,11 @@ def normalise(body: Any) -> Any:
                 inner.setdefault(key, value)
         return inner
     return body
+
+
+def _text(value: Any) -> str:
+    """A stream field that should be a string (a link, a name), or ``""`` when it is not."""
+    return value if isinstance(value, str) else ""
 
 
 def license_value(value: Any) -> str:
@@ -743,18 +749,19 @@ class StreamTracker:
         progress = _number(chunk.get("progress"))
         if progress is not None:
             self.progress = progress
-        self.album_art = chunk.get("album_art") or self.album_art
-        self.song_name = chunk.get("song_name") or self.song_name
-        if chunk.get("total_versions"):
-            self.total_versions = int(chunk["total_versions"])
+        self.album_art = _text(chunk.get("album_art")) or self.album_art
+        self.song_name = _text(chunk.get("song_name")) or self.song_name
+        total = _number(chunk.get("total_versions"))
+        if total and math.isfinite(total):
+            self.total_versions = int(total)
         number = _version_number(chunk.get("version"), 0)
         if number:
             state = self._version(number)
-            state.stream_url = chunk.get("stream_url") or state.stream_url
+            state.stream_url = _text(chunk.get("stream_url")) or state.stream_url
             self._take_audio(state, chunk)
             if status == "completed":
                 state.completed = True
-        elif chunk.get("audio_url"):
+        elif _text(chunk.get("audio_url")):
             # The v5/v6 "generation done" chunk names no version: its audio belongs to the first
             # version that has none yet.
             waiting = [v for v in sorted(self.versions) if not self.versions[v].audio_url]
@@ -769,10 +776,10 @@ class StreamTracker:
 
     @staticmethod
     def _take_audio(state: VersionState, chunk: dict) -> None:
-        state.audio_url = chunk.get("audio_url") or state.audio_url
+        state.audio_url = _text(chunk.get("audio_url")) or state.audio_url
         state.duration = _number(chunk.get("duration")) or state.duration
         state.bpm = _number(chunk.get("bpm")) or state.bpm
-        state.song_name = chunk.get("song_name") or state.song_name
+        state.song_name = _text(chunk.get("song_name")) or state.song_name
         state.audio_id = str(chunk.get("audio_id") or state.audio_id)
         lyrics = lyrics_text(chunk.get("lyrics_sections") or "")
         state.lyrics = lyrics or state.lyrics

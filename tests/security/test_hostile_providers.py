@@ -15,7 +15,7 @@ import contextlib
 import json
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given
 from hypothesis import strategies as st
 
 from soundsite.providers.base import ProviderError, Result
@@ -28,16 +28,24 @@ from soundsite.providers.soundverse_wire import (
     result_from_status,
     result_from_sync,
 )
+from tests.security.hypothesis_support import lean
 
-LEAN = settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+LEAN = lean(25, HealthCheck.data_too_large)
 
 HUGE = "é" * 20_000
+
+
+def soundverse(transport, **options) -> SoundverseClient:
+    """A Soundverse client that gets its answers from ``transport`` and never retries."""
+    return SoundverseClient(
+        "sv_hostile_0123456789",
+        base_url="http://sv.test",
+        transport=transport,
+        connect_retries=0,
+        **options,
+    )
+
+
 scalars = st.one_of(
     st.none(),
     st.booleans(),
@@ -182,13 +190,7 @@ def test_soundpiece_parser_takes_any_json(body):
 @given(status=STATUSES, body=bodies(SOUNDVERSE_KEYS), headers=HEADERS)
 def test_soundverse_status_answers_any_response_clearly(status, body, headers):
     async def call():
-        client = SoundverseClient(
-            "sv_hostile_0123456789",
-            base_url="http://sv.test",
-            transport=answering(status, body, headers),
-            connect_retries=0,
-        )
-        async with client:
+        async with soundverse(answering(status, body, headers)) as client:
             return await client.poll("song_v5", "68b7079d1c2e4f0012a3b4c5")
 
     outcome(call)
@@ -210,14 +212,7 @@ def test_soundverse_sync_answers_any_response_clearly(status, body, headers, ope
     }[operation]
 
     async def call():
-        client = SoundverseClient(
-            "sv_hostile_0123456789",
-            base_url="http://sv.test",
-            transport=answering(status, body, headers),
-            connect_retries=0,
-            validate=False,
-        )
-        async with client:
+        async with soundverse(answering(status, body, headers), validate=False) as client:
             return await client.submit(operation, params)
 
     outcome(call)
@@ -245,6 +240,10 @@ def sse_texts():
 
 @LEAN
 @given(text=sse_texts(), cut=st.integers(min_value=1, max_value=7))
+# Found by hypothesis: a link that is not a string used to crash the stream's reader.
+@example(text='data: {"audio_url": true, "version": 1}\n\n', cut=1)
+@example(text='data: {"audio_url": true}\n\n', cut=1)
+@example(text='data: {"total_versions": "Infinity", "song_name": 7}\n\n', cut=3)
 def test_soundverse_stream_answers_any_event_stream_clearly(text, cut):
     def handle(request):
         return httpx.Response(
@@ -252,14 +251,7 @@ def test_soundverse_stream_answers_any_event_stream_clearly(text, cut):
         )
 
     async def call():
-        client = SoundverseClient(
-            "sv_hostile_0123456789",
-            base_url="http://sv.test",
-            transport=httpx.MockTransport(handle),
-            connect_retries=0,
-            stream_idle_timeout=5,
-        )
-        async with client:
+        async with soundverse(httpx.MockTransport(handle), stream_idle_timeout=5) as client:
             return await client.submit("song_v5", {"prompt": "city pop"})
 
     outcome(call)
