@@ -188,7 +188,9 @@ Q_CLUSTER = {
     "retry": 660,
     "max_attempts": 1,
     "catch_up": False,
-    "save_limit": 1000,
+    # django-q2's own pruning (a positive save_limit) loads every kept result on each task it
+    # saves; the studio's hourly schedule trims the history instead (studio.tasks).
+    "save_limit": 0,
     "poll": 0.5,
     "label": "Background tasks",
 }

@@ -1,11 +1,15 @@
 """Audio files made by the sandbox, served at signed links that expire like a provider's CDN."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+from asgiref.sync import sync_to_async
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.db import close_old_connections
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
@@ -13,6 +17,7 @@ from soundsite.sandbox import faults
 from soundsite.sandbox.models import SandboxFile, SandboxOperation
 
 SIGNER_SALT = "soundsite.sandbox.files"
+CHUNK = 256 * 1024
 CONTENT_TYPES = {"flac": "audio/flac", "mp3": "audio/mpeg", "wav": "audio/wav"}
 
 
@@ -71,29 +76,75 @@ def find_by_url(url: str) -> SandboxFile | None:
     return SandboxFile.objects.filter(token=token).first()
 
 
+def _find_for_download(token: str, name: str):
+    """(record, truncate fault) for a download, or (None, None) for an unknown file."""
+    record = SandboxFile.objects.select_related("operation__account").filter(token=token).first()
+    if record is None or record.name != name:
+        return None, None
+    account = record.operation.account if record.operation else None
+    return record, faults.take(account, "truncate")
+
+
+def _read_part(path: str, size: int) -> bytes:
+    with default_storage.open(path, "rb") as handle:
+        return handle.read(size)
+
+
+_DB_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-files-db")
+
+
+def _on_db_thread(function):
+    def with_fresh_connection(*args, **kwargs):
+        close_old_connections()
+        return function(*args, **kwargs)
+
+    return sync_to_async(with_fresh_connection, thread_sensitive=False, executor=_DB_THREAD)
+
+
+async def _chunks(handle):
+    """The file as an async iterator: each read runs on a pool thread, the loop never blocks."""
+    read = sync_to_async(handle.read, thread_sensitive=False)
+    try:
+        while chunk := await read(CHUNK):
+            yield chunk
+    finally:
+        await sync_to_async(handle.close, thread_sensitive=False)()
+
+
 @require_GET
-def download(request, signature, name):
-    """Serve a sandbox file like a CDN: no auth header, 403 once the link has expired."""
+async def download(request, signature, name):
+    """Serve a sandbox file like a CDN: no auth header, 403 once the link has expired.
+
+    Async, like the stand-ins' other views: under ASGI a download holds no thread of its own
+    (a synchronous view gets a new thread, and a new database connection, per request), its
+    lookup runs on the files' database thread and its body is read in chunks on pool threads.
+    Under WSGI the lookup runs on the request's own thread and the file is handed to the
+    server as it is.
+    """
     try:
         token, expires = parse_signature(signature)
     except signing.BadSignature:
         return HttpResponse("Invalid signature", status=403, content_type="text/plain")
     if expires < time.time():
         return HttpResponse("Request has expired", status=403, content_type="text/plain")
-    record = SandboxFile.objects.select_related("operation__account").filter(token=token).first()
-    if record is None or record.name != name:
+    under_asgi = isinstance(request, ASGIRequest)
+    run = _on_db_thread if under_asgi else sync_to_async
+    record, truncate = await run(_find_for_download)(token, name)
+    if record is None:
         raise Http404("No such file")
-    account = record.operation.account if record.operation else None
-    truncate = faults.take(account, "truncate")
-    handle = default_storage.open(record.path, "rb")
     if truncate is not None:
         # The declared length stays whole while the body stops early: what a dropped
         # connection looks like to the downloader.
-        data = handle.read(int(record.bytes * float(truncate.get("fraction", 0.5))))
-        handle.close()
+        size = int(record.bytes * float(truncate.get("fraction", 0.5)))
+        data = await sync_to_async(_read_part, thread_sensitive=not under_asgi)(record.path, size)
         response = HttpResponse(data, content_type=record.content_type)
-        response["Content-Length"] = str(record.bytes)
-        return response
-    response = FileResponse(handle, content_type=record.content_type)
+    else:
+        handle = await sync_to_async(default_storage.open, thread_sensitive=not under_asgi)(
+            record.path, "rb"
+        )
+        if under_asgi:
+            response = StreamingHttpResponse(_chunks(handle), content_type=record.content_type)
+        else:
+            response = FileResponse(handle, content_type=record.content_type)
     response["Content-Length"] = str(record.bytes)
     return response

@@ -107,6 +107,18 @@ def claim_due(owner: str, *, states=WAITING_STATES, limit: int = 200) -> list[Jo
     return list(Job.objects.select_related("key").filter(pk__in=candidates, lease_owner=owner))
 
 
+def next_wait_due(now=None):
+    """When the soonest job that needs a waiter is due (None when no job needs one)."""
+    now = now or timezone.now()
+    return (
+        Job.objects.filter(state__in=WAITING_STATES)
+        .filter(lease_is_free(now))
+        .order_by("next_check_at")
+        .values_list("next_check_at", flat=True)
+        .first()
+    )
+
+
 def renew(owner: str) -> int:
     """Extend every lease ``owner`` holds; a worker calls this while it is alive."""
     now = timezone.now()

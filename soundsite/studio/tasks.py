@@ -21,6 +21,11 @@ WAITER_KICKED = "studio:waiter-kicked"
 WAITER_KICK_SECONDS = 10
 WAITER_LOCK_SECONDS = 30
 WAITER_MAX_SECONDS = 240
+# Successful background tasks kept for the admin's task list; failures are always kept.
+TASK_HISTORY_KEEP = 1000
+
+
+KICK = "soundsite.studio.tasks.kick_waiter"
 
 
 def kick_waiter() -> None:
@@ -60,13 +65,35 @@ def run_waiter() -> str:
         keeper.join(timeout=1)
         if cache.get(WAITER_LOCK) == token:
             cache.delete(WAITER_LOCK)
-    if waiting_jobs_exist():
-        kick_waiter()
+    wake_waiter_when_due()
     return f"handled {handled} jobs"
 
 
-def waiting_jobs_exist() -> bool:
-    return Job.objects.filter(state__in=pipeline.WAITING_STATES).exists()
+def wake_waiter_when_due() -> None:
+    """After a waiter ends: start the next one now, or when the next waiting job is due.
+
+    A job that came in while the waiter was ending is due now. One waiting out a long rate
+    limit or backoff gets a one-off schedule at its due time instead of a waiter kept idle
+    (the recovery schedule backs this up every minute).
+    """
+    from soundsite.studio.waiter import LINGER_SECONDS
+
+    due = pipeline.next_wait_due()
+    if due is None:
+        return
+    if due <= timezone.now() + timedelta(seconds=LINGER_SECONDS):
+        kick_waiter()
+        return
+    from django_q.models import Schedule
+
+    if not Schedule.objects.filter(func=KICK, repeats__lt=0, next_run__lte=due).exists():
+        Schedule.objects.create(
+            name=f"Wake the waiter at {due:%H:%M:%S}",
+            func=KICK,
+            schedule_type=Schedule.ONCE,
+            next_run=due,
+            repeats=-1,  # a ONCE schedule with negative repeats is deleted once it has run
+        )
 
 
 def enqueue_archive(job_id: int, delay: float = 0) -> None:
@@ -78,7 +105,7 @@ def enqueue_archive(job_id: int, delay: float = 0) -> None:
             args=str(job_id),
             schedule_type=Schedule.ONCE,
             next_run=timezone.now() + timedelta(seconds=delay),
-            repeats=1,
+            repeats=-1,  # deleted once it has run
         )
         return
     async_task("soundsite.studio.tasks.archive", job_id, task_name=f"Archive job {job_id}")
@@ -108,3 +135,24 @@ def recover() -> str:
     ):
         kick_waiter()
     return f"re-enqueued {len(archiving)} archives"
+
+
+def trim_task_history(keep: int = TASK_HISTORY_KEEP) -> str:
+    """Keep the newest ``keep`` successful tasks (hourly; failures are never removed).
+
+    django-q2 can prune on its own (``save_limit``), but it then reads every kept result on
+    each task it saves: 1000 rows per archive at the busiest moment.
+    """
+    from django_q.models import Success
+
+    oldest_kept = Success.objects.order_by("-stopped", "-pk").values_list("stopped", "pk")[
+        keep - 1 : keep
+    ]
+    if not oldest_kept:
+        return "removed 0 finished tasks"
+    stopped, pk = oldest_kept[0]
+    older = Success.objects.filter(stopped__lt=stopped) | Success.objects.filter(
+        stopped=stopped, pk__lt=pk
+    )
+    removed, _ = older.delete()
+    return f"removed {removed} finished tasks"

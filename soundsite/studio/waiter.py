@@ -31,6 +31,10 @@ STATUS_POLL_INTERVAL = 3.0  # Soundverse /status has no long-poll
 CLAIM_INTERVAL = 0.25
 RENEW_INTERVAL = 15.0
 CLIENT_SHARDS = 16
+# With nothing in hand, a waiter stays for a job due within this many seconds (one waiting
+# out a rate limit or a backoff); with nothing due that soon it ends at once and frees its
+# worker for archiving (the task that ran it wakes a new waiter when the job is due).
+LINGER_SECONDS = 30.0
 
 
 def db(fn):
@@ -38,10 +42,16 @@ def db(fn):
 
 
 class Waiter:
-    def __init__(self, *, owner: str | None = None, max_seconds: float = 240, idle_seconds=5):
+    def __init__(
+        self,
+        *,
+        owner: str | None = None,
+        max_seconds: float = 240,
+        linger_seconds: float = LINGER_SECONDS,
+    ):
         self.owner = owner or pipeline.new_lease_owner()
         self.max_seconds = max_seconds
-        self.idle_seconds = idle_seconds
+        self.linger_seconds = linger_seconds
         self.handlers: dict[int, asyncio.Task] = {}
         self.clients: dict[tuple[int, int], providers.Client] = {}
         self.draining = False
@@ -49,7 +59,6 @@ class Waiter:
     async def run(self) -> int:
         """Work until there is nothing to wait for, or the time is up; return jobs handled."""
         started = time.monotonic()
-        last_busy = started
         last_renew = started
         handled = 0
         try:
@@ -68,9 +77,7 @@ class Waiter:
                         del self.handlers[job_id]
                         if not task.cancelled() and task.exception() is not None:
                             log.error("Job handler crashed", exc_info=task.exception())
-                if self.handlers:
-                    last_busy = now
-                elif self.draining or now - last_busy > self.idle_seconds:
+                if not self.handlers and (self.draining or not await db(self.something_due)()):
                     break
                 if now - last_renew > RENEW_INTERVAL:
                     await db(pipeline.renew)(self.owner)
@@ -84,6 +91,11 @@ class Waiter:
                 await client.aclose()
             await db(self._release_all)()
         return handled
+
+    def something_due(self) -> bool:
+        """Whether a job needing a waiter is due within ``linger_seconds``."""
+        due = pipeline.next_wait_due()
+        return due is not None and due <= timezone.now() + timedelta(seconds=self.linger_seconds)
 
     def _release_all(self):
         """Hand back whatever we still hold, due at once, so another waiter takes over."""

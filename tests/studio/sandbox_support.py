@@ -23,7 +23,7 @@ SUBMIT_METHOD = {"soundpiece": "PUT", "soundverse": "POST"}
 def drive(job, rounds=10):
     """Run the waiter and the archive until the job ends; waits (backoff, Retry-After) pass."""
     for _ in range(rounds):
-        asyncio.run(waiter.Waiter(max_seconds=30, idle_seconds=0).run())
+        asyncio.run(waiter.Waiter(max_seconds=30, linger_seconds=0).run())
         job.refresh_from_db()
         if job.state == JobState.ARCHIVING:
             archive.archive_job(job.pk)

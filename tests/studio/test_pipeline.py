@@ -107,7 +107,7 @@ def use_client(monkeypatch, client):
 
 
 def run_waiter_once():
-    return asyncio.run(waiter.Waiter(max_seconds=5, idle_seconds=0).run())
+    return asyncio.run(waiter.Waiter(max_seconds=5, linger_seconds=0).run())
 
 
 @pytest.fixture(autouse=True)

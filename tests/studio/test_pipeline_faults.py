@@ -42,14 +42,14 @@ def test_a_rate_limit_waits_for_retry_after_then_carries_on(
     key, account, new_job = make(workspace, owner, provider)
     faults.inject(account, "rate_limit", times=1, retry_after=30)
     job = new_job()
-    asyncio.run(waiter.Waiter(max_seconds=10, idle_seconds=0).run())
+    asyncio.run(waiter.Waiter(max_seconds=10, linger_seconds=0).run())
     job.refresh_from_db()
     assert job.state == JobState.QUEUED
     resume = timezone.localtime(job.next_check_at)
     assert f"resumes at {resume:%H:%M:%S}" in job.stage
     assert 25 <= (job.next_check_at - timezone.now()).total_seconds() <= 31
     # Nothing happens before the time is up …
-    asyncio.run(waiter.Waiter(max_seconds=10, idle_seconds=0).run())
+    asyncio.run(waiter.Waiter(max_seconds=10, linger_seconds=0).run())
     assert faults.count(account, method=SUBMIT_METHOD[provider]) == 1
     # … then it goes on by itself.
     job = drive(job)

@@ -99,7 +99,7 @@ def test_killed_while_running_at_soundpiece_finishes_without_a_second_put(
     job.refresh_from_db()
     assert job.state == JobState.RUNNING and job.remote_id
     die_holding(job, JobState.RUNNING)
-    asyncio.run(waiter.Waiter(max_seconds=5, idle_seconds=0).run())
+    asyncio.run(waiter.Waiter(max_seconds=5, linger_seconds=0).run())
     job.refresh_from_db()
     assert job.state == JobState.RUNNING  # still held by the dead worker
     lapse(job)
@@ -148,7 +148,7 @@ def test_a_stream_event_before_the_message_id_keeps_the_job_submitting(workspace
 
     key, account, new_job = make(workspace, owner, "soundverse")
     job = new_job()
-    w = waiter.Waiter(max_seconds=5, idle_seconds=0)
+    w = waiter.Waiter(max_seconds=5, linger_seconds=0)
     claimed = pipeline.claim(job.pk, w.owner)
     pipeline.update(claimed, owner=w.owner, state=JobState.SUBMITTING)
     first = providers.Result(remote_id="", status=providers.Status.RUNNING, stage="Starting")
@@ -210,7 +210,7 @@ def test_killed_half_way_through_archiving_keeps_what_was_saved(
 ):
     key, account, new_job = make(workspace, owner, "soundverse")
     job = new_job()
-    asyncio.run(waiter.Waiter(max_seconds=30, idle_seconds=0).run())
+    asyncio.run(waiter.Waiter(max_seconds=30, linger_seconds=0).run())
     job.refresh_from_db()
     assert job.state == JobState.ARCHIVING and job.result_count == 2
     assert kicked["archive"] == [job.pk]  # the waiter handed it to an archive task …
@@ -246,7 +246,7 @@ def test_killed_half_way_through_archiving_keeps_what_was_saved(
 
 async def _submit_only(job):
     """One waiter step that sends the job and stops following it at once."""
-    w = waiter.Waiter(max_seconds=5, idle_seconds=0)
+    w = waiter.Waiter(max_seconds=5, linger_seconds=0)
     claimed = await waiter.db(pipeline.claim)(job.pk, w.owner)
 
     async def stop(self_job):
@@ -271,7 +271,7 @@ def test_an_archive_task_waiting_in_a_busy_queue_is_not_enqueued_again(
     job = new_job()
     deadline = timezone.now() + timedelta(seconds=60)
     while job.state != JobState.ARCHIVING and timezone.now() < deadline:
-        asyncio.run(waiter.Waiter(max_seconds=5, idle_seconds=0).run())
+        asyncio.run(waiter.Waiter(max_seconds=5, linger_seconds=0).run())
         job.refresh_from_db()
     assert job.state == JobState.ARCHIVING and not job.lease_owner
     assert kicked["archive"] == [job.pk]

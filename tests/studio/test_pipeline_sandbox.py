@@ -57,7 +57,7 @@ def start(workspace, owner, key, operation, parameters, task="song"):
 
 def run_to_the_end(job):
     for _ in range(6):
-        asyncio.run(waiter.Waiter(max_seconds=20, idle_seconds=0).run())
+        asyncio.run(waiter.Waiter(max_seconds=20, linger_seconds=0).run())
         job.refresh_from_db()
         if job.state == JobState.ARCHIVING:
             archive.archive_job(job.pk)
