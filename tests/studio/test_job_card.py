@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from soundsite.studio import cards
+from soundsite.studio import cards, errors, labels
 from soundsite.studio.errors import NEXT_STEPS
 from soundsite.studio.models import JobState
 
@@ -147,12 +147,59 @@ def test_every_failure_kind_has_its_own_words_and_next_step(client, owner, make_
     job = make_job(state=JobState.FAILED, error_code=f"{kind}:detail", error_message="Why.")
     client.force_login(owner)
     body = client.get(url(job)).content.decode().replace("&#x27;", "'")
-    headline, next_step = NEXT_STEPS[kind]
+    headline, next_step = errors.explain(kind, labels.PROVIDERS[job.provider])
+    assert "{provider}" not in headline
     assert headline in body and next_step in body and "Why." in body
 
 
 def test_failure_kinds_all_read_differently():
     assert len({headline for headline, _ in NEXT_STEPS.values()}) == len(NEXT_STEPS)
+
+
+def test_a_failed_card_says_each_thing_once(client, owner, make_job):
+    message = (
+        "Soundpiece could not finish this job. Soundpiece said: “Generation failed.” "
+        "Try again, or change the input."
+    )
+    job = make_job(
+        state=JobState.FAILED, provider="soundpiece", error_code="operation_failed:internal_error",
+        error_message=message,
+    )  # fmt: skip
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert body.count("could not finish this job") == 1
+    assert "<strong>Soundpiece could not finish this job.</strong>" in body
+    assert "Soundpiece said: “Generation failed.”" in body
+    assert "Try again, or change the input." not in body
+    assert "Choose Run again; if it fails again, change the input." in body
+
+
+def test_a_message_that_adds_nothing_leaves_the_headline_alone():
+    headline, _ = errors.explain("operation_failed", "Soundverse")
+    assert headline == "Soundverse could not finish this job."
+    assert (
+        errors.details(
+            "Soundverse could not finish this job. Try again, or change the input.", headline
+        )
+        == ""
+    )
+    assert errors.details("", headline) == ""
+    # A key rejected by a provider the card does not know by name still reads as a sentence.
+    assert errors.explain("key_rejected:401")[0] == "The provider did not accept this API key."
+
+
+def test_a_rejected_key_card_gives_the_reason_once():
+    headline, _ = errors.explain("key_rejected:401", "Soundpiece")
+    message = (
+        "Soundpiece did not accept this API key: it may be mistyped or revoked, or your plan "
+        "only allows certain addresses. Check it under Settings → API keys."
+    )
+    assert errors.details(message, headline) == (
+        "It may be mistyped or revoked, or your plan only allows certain addresses."
+    )
+    soundverse, _ = errors.explain("key_rejected", "Soundverse")
+    plain = "Soundverse did not accept this API key. Check it under Settings → API keys."
+    assert errors.details(plain, soundverse) == ""
 
 
 def test_a_running_soundverse_job_plays_its_preview_stream(client, owner, make_job):

@@ -28,8 +28,10 @@ def state_badge(state: str) -> str:
 
 
 @register.filter
-def error_advice(code: str) -> tuple[str, str]:
-    return errors.explain(code)
+def error_advice(job) -> tuple[str, str, str]:
+    """(headline, next step, what the stored message adds) for a failed job's card."""
+    headline, next_step = errors.explain(job.error_code, labels.PROVIDERS.get(job.provider, ""))
+    return headline, next_step, errors.details(job.error_message, headline)
 
 
 @register.filter

@@ -65,7 +65,9 @@ def test_each_failure_is_explained_on_its_card(patient_pages, live_server, produ
     card = make_effect(page, "glass shatters on a stone floor", producer["team_key"])
     assert wait_until_finished(card) == "failed"
     error = card.locator(".job-error")
-    expect(error).to_contain_text("The provider could not finish this job.")
+    expect(error).to_contain_text("Soundpiece could not finish this job.")
+    expect(error).to_contain_text("Soundpiece said: “Generation failed.”")
+    expect(error).not_to_contain_text("Try again, or change the input.")
     expect(error).to_contain_text("Choose Run again; if it fails again, change the input.")
     expect(card.get_by_role("button", name="Run again", exact=True)).to_be_visible()
     # The notice in the corner says so too, in letters that stand out from its background.
@@ -93,7 +95,8 @@ def test_each_failure_is_explained_on_its_card(patient_pages, live_server, produ
     card = make_effect(page, "a bicycle bell rings twice", producer["old_key"])
     assert wait_until_finished(card) == "failed"
     error = card.locator(".job-error")
-    expect(error).to_contain_text("The provider did not accept the API key.")
+    expect(error).to_contain_text("Soundpiece did not accept this API key.")
+    expect(error).to_contain_text("It may be mistyped or revoked")
     expect(error).to_contain_text(
         "Check or replace the key under Settings → API keys, then choose Run again."
     )
