@@ -1,20 +1,19 @@
 """Audio files made by the sandbox, served at signed links that expire like a provider's CDN."""
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from soundsite.sandbox import faults
 from soundsite.sandbox.models import SandboxFile, SandboxOperation
+from soundsite.sandbox.threads import database_thread
 
 SIGNER_SALT = "soundsite.sandbox.files"
 CHUNK = 256 * 1024
@@ -90,15 +89,7 @@ def _read_part(path: str, size: int) -> bytes:
         return handle.read(size)
 
 
-_DB_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-files-db")
-
-
-def _on_db_thread(function):
-    def with_fresh_connection(*args, **kwargs):
-        close_old_connections()
-        return function(*args, **kwargs)
-
-    return sync_to_async(with_fresh_connection, thread_sensitive=False, executor=_DB_THREAD)
+_on_db_thread = database_thread("sandbox-files-db")
 
 
 async def _chunks(handle):

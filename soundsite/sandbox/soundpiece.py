@@ -20,13 +20,12 @@ import asyncio
 import http
 import json
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from asgiref.sync import sync_to_async
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -37,26 +36,14 @@ from soundsite.sandbox import soundpiece_ops as ops
 from soundsite.sandbox import soundpiece_schemas as schemas
 from soundsite.sandbox import soundpiece_webhooks as webhooks
 from soundsite.sandbox.models import SandboxAccount, SandboxOperation, SandboxRequest
+from soundsite.sandbox.threads import database_thread
 
 PROVIDER = ops.PROVIDER
 AUTH_DETAIL = "Missing or invalid Authorization header"  # DOCUMENTED example text
 FAIL_MESSAGE = "Something went wrong while generating the audio."
 
-_DB_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-soundpiece-db")
-
-
-def db(function):
-    """``function`` as a coroutine run on the stand-in's database thread."""
-
-    def job(*args, **kwargs):
-        # What request_started / request_finished do for a request thread.
-        close_old_connections()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(job, thread_sensitive=False, executor=_DB_THREAD)
+# ``function`` as a coroutine run on the stand-in's database thread (``sandbox.threads``).
+db = database_thread("sandbox-soundpiece-db")
 
 
 async def advance(op: SandboxOperation) -> SandboxOperation:

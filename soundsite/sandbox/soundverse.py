@@ -13,11 +13,9 @@ import dataclasses
 import io
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
-from django.db import close_old_connections
 from django.http import (
     HttpResponse,
     HttpResponseRedirect,
@@ -33,20 +31,11 @@ from soundsite.sandbox import soundverse_spec as spec
 from soundsite.sandbox import stock, synth
 from soundsite.sandbox.models import SandboxOperation
 from soundsite.sandbox.soundverse_spec import ENDPOINTS
+from soundsite.sandbox.threads import database_thread
 
-# All database work of these views runs on one thread. SQLite (the embedded default) has one
-# writer anyway, and a single thread keeps hundreds of concurrent streams from contending for
-# its lock; each call is short, so nothing waits long behind another.
-_DB_THREAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-soundverse-db")
+# All database work of these views runs on one thread (``sandbox.threads``).
+_db = database_thread("sandbox-soundverse-db")
 RENDER_WAIT = 300.0
-
-
-def _db(function):
-    def with_fresh_connection(*args, **kwargs):
-        close_old_connections()
-        return function(*args, **kwargs)
-
-    return sync_to_async(with_fresh_connection, thread_sensitive=False, executor=_DB_THREAD)
 
 
 VOICE_PIECE = 8192

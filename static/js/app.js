@@ -126,7 +126,7 @@
     unseen += 1;
     document.title = (state === "ready" ? "✓ " : "✗ ") + FINISHED[state] + ": " + title + " · " + originalTitle;
     var toast = document.createElement("div");
-    toast.className = "toast" + (state === "failed" ? " is-bad" : "");
+    toast.className = "toast" + (state === "failed" ? " toast-bad" : "");
     toast.textContent = (state === "ready" ? "Ready: " : "Failed: ") + title + " ";
     var link = document.createElement("a");
     link.href = "#" + card.id;

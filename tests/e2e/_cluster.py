@@ -84,13 +84,9 @@ def running_cluster():
         keeper.join(timeout=STOP_TIMEOUT)
         # The waiter's database calls run on asgiref's one shared thread, and the sandboxes'
         # on a thread of their own each: close their connections too.
-        from soundsite.sandbox import soundpiece, soundverse
+        from soundsite.sandbox import threads as sandbox_threads
 
-        for executor in (
-            SyncToAsync.single_thread_executor,
-            soundpiece._DB_THREAD,
-            soundverse._DB_THREAD,
-        ):
-            executor.submit(connections.close_all).result(timeout=30)
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
+        sandbox_threads.close_connections()
         stuck = [t for t in [*threads, *workers, keeper, ticker] if t.is_alive()]
         assert not stuck, f"background tasks did not stop: {stuck}"

@@ -71,7 +71,7 @@ def test_each_failure_is_explained_on_its_card(patient_pages, live_server, produ
     expect(error).to_contain_text("Choose Run again; if it fails again, change the input.")
     expect(card.get_by_role("button", name="Run again", exact=True)).to_be_visible()
     # The notice in the corner says so too, in letters that stand out from its background.
-    notice = page.locator(".toast.is-bad").first
+    notice = page.locator(".toast.toast-bad").first
     expect(notice).to_contain_text("Failed: glass shatters on a stone floor")
     text, background = notice.evaluate(
         "n => [getComputedStyle(n).color, getComputedStyle(n).backgroundColor]"
