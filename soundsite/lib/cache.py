@@ -5,10 +5,10 @@ call.
 
 Django's ``RedisCacheClient.get_client`` builds a new ``redis.Redis`` for every cache
 operation. With redis-py 8 that construction costs about as much CPU as the GET itself, and
-the job-card poll (the hottest request) makes three cache reads: the session, the membership
-and the card. A ``redis.Redis`` over a connection pool is safe to share between threads (each
-command borrows a connection from the pool, which also notices a fork), so one per pool is
-kept and reused. Everything else is Django's backend unchanged.
+the job-card poll (the hottest request) makes two cache reads: the session and the card. A
+``redis.Redis`` over a connection pool is safe to share between threads (each command borrows
+a connection from the pool, which also notices a fork), so one per pool is kept and reused.
+Everything else is Django's backend unchanged.
 
 **diskcache** (the embedded default). SQLite files in ``VAR_DIR``, shared by the web server's
 and the task cluster's processes, read without a network hop or a directory walk: a read is

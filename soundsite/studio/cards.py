@@ -20,10 +20,21 @@ A stored card never outlives a change of its job, without an expiry to paper ove
 A finished job no longer changes; only its tracks can (renamed, deleted, restored). Its card is
 not polled, so it is stored without that extra query and kept for an hour: a rename that
 races the very render of the same card shows on it an hour later at worst.
+
+**Who may read it.** A running card carries the ids of its workspace's members, so a poll
+checks access on the card it has just read: the session and the card are its only two cache
+reads. Adding or removing a member forgets the cards of the workspace's unfinished jobs
+(``forget_workspace``), and the check after storing a running card also compares the members
+it was rendered for with the members now, so a card rendered while a member was removed is not
+kept. A finished card carries no member list; the rare poll of one asks the cached membership
+(``accounts.access.cached_role``) instead.
 """
+
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Exists
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -39,30 +50,68 @@ def render(job) -> str:
     return render_to_string("studio/_job_card.html", {"job": job})
 
 
-def read(code) -> tuple[int, str] | None:
-    """The stored card of job ``code`` and its workspace id, or None."""
-    # One string, "<workspace id>:<html>": a string is read back without unpickling.
+class Card(NamedTuple):
+    """A stored card: its workspace, who may read it (running cards only) and its HTML."""
+
+    workspace_id: int
+    members: str  # ",3,7," for a running card, "" for a finished one
+    html: str
+
+    def admits(self, user_id) -> bool:
+        """Whether ``user_id`` is one of the members the card was rendered for."""
+        return f",{user_id}," in self.members
+
+
+def member_list(user_ids) -> str:
+    """The member ids as a card stores them: ",3,7," (a lone "," for none)."""
+    return "," + "".join(f"{user_id}," for user_id in sorted(user_ids))
+
+
+def members_of(workspace_id) -> str:
+    from soundsite.accounts.models import Membership
+
+    return member_list(
+        Membership.objects.filter(workspace_id=workspace_id).values_list("user_id", flat=True)
+    )
+
+
+def read(code) -> Card | None:
+    """The stored card of job ``code``, or None."""
+    # One string, "<workspace id>:<members>:<html>": a string is read back without unpickling.
     stored = cache.get(cache_key(code))
     if not isinstance(stored, str):  # missing, or stored by an older version in another form
         return None
-    workspace_id, _, html = stored.partition(":")
-    return int(workspace_id), html
+    workspace_id, _, rest = stored.partition(":")
+    members, _, html = rest.partition(":")
+    if not workspace_id.isdigit() or (members and members[0] + members[-1] != ",,"):
+        return None  # an entry of an older layout
+    return Card(int(workspace_id), members, html)
 
 
-def publish(job) -> tuple[int, str]:
-    """Render ``job``'s card and store it, with its workspace id, for the poll view."""
+def publish(job, members: str | None = None) -> Card:
+    """Render ``job``'s card and store it for the poll view.
+
+    ``members`` (as ``members_of`` gives them) saves a query when the caller already has them.
+    """
+    from soundsite.accounts.models import Membership
     from soundsite.studio.models import Job
 
     key = cache_key(job.code)
     html = render(job)
-    stored = f"{job.workspace_id}:{html}"
     if job.finished:
-        cache.set(key, stored, FINISHED_CARD_SECONDS)
-    else:
-        cache.set(key, stored, CARD_SECONDS)
-        if not Job.objects.filter(pk=job.pk, updated_at=job.updated_at).exists():
-            cache.delete(key)  # the job changed while its card was rendered
-    return job.workspace_id, html
+        card = Card(job.workspace_id, "", html)
+        cache.set(key, f"{card.workspace_id}::{html}", FINISHED_CARD_SECONDS)
+        return card
+    if members is None:
+        members = members_of(job.workspace_id)
+    card = Card(job.workspace_id, members, html)
+    cache.set(key, f"{card.workspace_id}:{members}:{html}", CARD_SECONDS)
+    # One query checks both: the job is unchanged (else no rows) and so are its members.
+    unchanged = Job.objects.filter(pk=job.pk, updated_at=job.updated_at)
+    now = Membership.objects.filter(workspace_id=job.workspace_id).filter(Exists(unchanged))
+    if member_list(now.values_list("user_id", flat=True)) != members:
+        cache.delete(key)  # the job or its workspace's members changed while it was rendered
+    return card
 
 
 def forget(job) -> None:
@@ -87,3 +136,12 @@ def touch_jobs(job_ids) -> None:
     codes = list(jobs.values_list("code", flat=True))
     jobs.update(updated_at=timezone.now())
     forget_codes(codes)
+
+
+def forget_workspace(workspace_id) -> None:
+    """A member joined or left: the running cards of the workspace list the wrong members."""
+    from soundsite.studio.models import Job
+    from soundsite.studio.pipeline import ACTIVE_STATES
+
+    running = Job.objects.filter(workspace_id=workspace_id, state__in=ACTIVE_STATES)
+    forget_codes(list(running.values_list("code", flat=True)))

@@ -1,10 +1,11 @@
 """The job-card poll: the hottest path in the product, answered from the cache.
 
 Every open card asks every two seconds. The pipeline forgets a card whenever its job changes
-and the next poll renders it once (``cards``), so a poll is three cache reads: the session's
-user id (sessions live in the cache, written through to the database), the card with its
-workspace, and the membership of that user in that workspace. The database is read only when
-one of those is missing from the cache.
+and the next poll renders it once (``cards``), so a poll is two cache reads: the session's
+user id (sessions live in the cache, written through to the database) and the card, which
+names the members who may read it. The database is read only when one of those is missing
+from the cache. A finished card is polled once, when it comes back finished; it lists no
+members, and the poll asks the cached membership instead.
 
 The session is read the way Django's ``cached_db`` engine reads it, the cache first, without
 building a session object; a session missing from the cache (or any other engine) goes
@@ -44,19 +45,18 @@ def session_user_id(request):
 
 @require_GET
 def job_card(request, code):
-    """One job's card, for htmx polling; no query when the cache is warm."""
+    """One job's card, for htmx polling; two cache reads and no query when the cache is warm."""
     user_id = session_user_id(request)
     if user_id is None:
         return HttpResponseForbidden("Your session has ended. Sign in again.")
-    entry = cards.read(code)
-    if entry is None:
+    card = cards.read(code)
+    if card is None:
         job = Job.objects.filter(code=code).select_related("key", "source_track").first()
         if job is None:
             raise Http404("No such job.")
-        entry = cards.publish(job)
-    workspace_id, html = entry
-    if not cached_role(user_id, workspace_id):
+        card = cards.publish(job)
+    if not (card.admits(user_id) if card.members else cached_role(user_id, card.workspace_id)):
         raise Http404("No such job.")
-    response = HttpResponse(html)
+    response = HttpResponse(card.html)
     response["Vary"] = "Cookie"  # what request.session would have added
     return response

@@ -74,18 +74,33 @@ def jobs(request):
     page = Paginator(queryset.order_by("-created_at"), JOBS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    cards_html = [card_html(job) for job in page.object_list]
-    context = {"section": "jobs", "form": form, "page": page, "cards": cards_html}
+    context = {
+        "section": "jobs",
+        "form": form,
+        "page": page,
+        "cards": cards_html(page.object_list),
+    }
     template = "studio/jobs.html#job-list" if request.htmx else "studio/jobs.html"
     return render(request, template, context)
 
 
 def card_html(job: Job) -> str:
     """A job's card from the cache, rendering (and caching) it if it is missing."""
-    entry = cards.read(job.code)
-    if entry is None:
-        entry = cards.publish(job)
-    return entry[1]
+    return cards_html([job])[0]
+
+
+def cards_html(jobs) -> list[str]:
+    """The cards of ``jobs`` (of one workspace), rendering those missing from the cache."""
+    members = None  # read once for the whole list, and only if a running card is missing
+    found = []
+    for job in jobs:
+        card = cards.read(job.code)
+        if card is None:
+            if members is None and not job.finished:
+                members = cards.members_of(job.workspace_id)
+            card = cards.publish(job, members=None if job.finished else members)
+        found.append(card.html)
+    return found
 
 
 @require_GET
@@ -203,7 +218,7 @@ def studio_home(request):
         "workspace_has_keys": bool(keys) or workspace_has_provider_key(request.workspace),
         "can_make": membership.can_edit,
         "sandbox_enabled": settings.SANDBOX_ENABLED,
-        "recent_cards": [card_html(job) for job in recent[:RECENT_JOBS]],
+        "recent_cards": cards_html(recent[:RECENT_JOBS]),
     }
     return render(request, "studio/home.html", context)
 
@@ -285,7 +300,7 @@ def _task_form(request, task):
     offers = forms_.offers_for(task, membership)
     recent = Job.objects.filter(workspace=request.workspace, created_by=request.user, task=task)
     page = {
-        "recent_cards": [card_html(job) for job in recent[:RECENT_JOBS]],
+        "recent_cards": cards_html(recent[:RECENT_JOBS]),
         "can_make": membership.can_edit,
         "providers": forms_.providers_for(task),
         "sandbox_enabled": settings.SANDBOX_ENABLED,

@@ -103,8 +103,18 @@
       var state = card.getAttribute("data-state");
       var before = cardStates[code];
       cardStates[code] = state;
-      if (before && !FINISHED[before] && FINISHED[state] && state !== "canceled") announce(card, state);
+      if (before && !FINISHED[before] && FINISHED[state]) {
+        if (state !== "canceled") announce(card, state);
+        refreshTray();
+      }
     });
+  }
+
+  // The top bar's count of running jobs follows a card that finishes at once, not at its next
+  // five-second check.
+  function refreshTray() {
+    var tray = document.getElementById("job-tray");
+    if (tray && window.htmx) window.htmx.trigger(tray, "refresh");
   }
 
   function toastArea() {

@@ -120,6 +120,9 @@ def test_a_finished_job_changes_the_title_and_shows_a_notice(signed_in, live_ser
     job.refresh_from_db()
     cards.publish(job)
     page.wait_for_selector(f"#job-{job.code}[data-state='ready']", timeout=10_000)
+    # The top bar's count follows at once, not at its next five-second check.
+    page.wait_for_selector(".job-tray:not(.is-busy)", timeout=1_500)
+    assert "Jobs idle" in page.locator(".job-tray").inner_text()
     toast = page.locator(".toast")
     toast.wait_for(state="visible", timeout=5_000)
     assert "Ready: Door creak" in toast.inner_text()

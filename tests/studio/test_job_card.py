@@ -65,9 +65,29 @@ def test_it_rejects_post(client, owner, make_job):
 def test_a_warm_poll_makes_no_query(client, owner, make_job, django_assert_num_queries):
     job = make_job(state=JobState.RUNNING)
     client.force_login(owner)
-    client.get(url(job))  # warms the membership entry
+    client.get(url(job))  # renders and stores the card
     with django_assert_num_queries(0):
         assert client.get(url(job)).status_code == 200
+
+
+def test_a_warm_poll_reads_the_cache_twice(client, owner, make_job, monkeypatch):
+    from soundsite.lib.cache import DiskCache
+
+    job = make_job(state=JobState.RUNNING)
+    client.force_login(owner)
+    client.get(url(job))
+    keys = []
+    read = DiskCache.get
+
+    def counting(self, key, *args, **kwargs):
+        keys.append(key)
+        return read(self, key, *args, **kwargs)
+
+    monkeypatch.setattr(DiskCache, "get", counting)
+    assert client.get(url(job)).status_code == 200
+    # The session and the card, which names who may read it: no separate membership read.
+    assert len(keys) == 2, keys
+    assert keys[1] == cards.cache_key(job.code)
 
 
 @pytest.mark.parametrize("jobs", [1, 30])
@@ -90,12 +110,52 @@ def test_the_pipeline_refreshes_the_cached_card(client, owner, make_job):
     assert b"Mastering" in client.get(url(job)).content
 
 
-def test_a_removed_member_loses_access_at_once(client, teammate, make_job, workspace):
-    job = make_job(state=JobState.RUNNING)
+@pytest.mark.parametrize("state", [JobState.RUNNING, JobState.READY])
+def test_a_removed_member_loses_access_at_once(client, teammate, make_job, workspace, state):
+    # A running card lists its readers; a finished one asks the cached membership.
+    job = make_job(state=state)
     client.force_login(teammate)
     assert client.get(url(job)).status_code == 200
     workspace.memberships.get(user=teammate).delete()
     assert client.get(url(job)).status_code == 404
+
+
+def test_a_new_member_can_follow_a_card_already_stored(client, make_job, workspace):
+    from tests.factories import make_member
+
+    job = make_job(state=JobState.RUNNING, stage="Mixing")
+    assert cards.publish(job).members == cards.members_of(workspace.pk)
+    newcomer = make_member(workspace, "newcomer@example.com", "viewer")
+    client.force_login(newcomer)
+    assert b"Mixing" in client.get(url(job)).content
+
+
+def test_a_card_rendered_for_members_who_changed_is_not_kept(make_job, teammate, workspace):
+    job = make_job(state=JobState.RUNNING)
+    before = cards.members_of(workspace.pk)  # a poll read the members, then rendered slowly
+    assert f",{teammate.pk}," in before
+    workspace.memberships.get(user=teammate).delete()
+    cards.publish(job, members=before)
+    assert cards.read(job.code) is None
+    assert not cards.publish(job).admits(teammate.pk)
+
+
+def test_a_role_change_keeps_the_cards(make_job, teammate, workspace):
+    job = make_job(state=JobState.RUNNING)
+    cards.publish(job)
+    membership = workspace.memberships.get(user=teammate)
+    membership.role = "viewer"
+    membership.save()
+    assert cards.read(job.code).admits(teammate.pk)
+
+
+def test_an_entry_of_the_older_layout_counts_as_missing(client, owner, make_job):
+    job = make_job(state=JobState.RUNNING, stage="Mixing")
+    cache.set(cards.cache_key(job.code), f"{job.workspace_id}:<article>Old: card</article>")
+    assert cards.read(job.code) is None
+    client.force_login(owner)
+    body = client.get(url(job)).content.decode()
+    assert "Mixing" in body and "Old: card" not in body
 
 
 def test_a_running_job_without_progress_says_so_with_the_elapsed_time(client, owner, make_job):
@@ -230,7 +290,7 @@ def test_a_card_rendered_from_a_job_read_before_a_change_is_not_kept(owner, make
     cards.publish(read_before)  # a poll that read the job before the change stores its card
     assert cache.get(cards.cache_key(job.code)) is None
     cards.publish(type(job).objects.get(pk=job.pk))
-    assert "Mastering" in cards.read(job.code)[1]
+    assert "Mastering" in cards.read(job.code).html
 
 
 def test_a_card_stored_before_the_change_commits_is_forgotten_on_commit(
@@ -244,7 +304,10 @@ def test_a_card_stored_before_the_change_commits_is_forgotten_on_commit(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         pipeline.update(job, stage="Mastering")
         # A poll between the change and its commit still reads the old row and stores it.
-        cache.set(cards.cache_key(job.code), f"{job.workspace_id}:<article>Mixing</article>")
+        stored = (
+            f"{job.workspace_id}:{cards.members_of(job.workspace_id)}:<article>Mixing</article>"
+        )
+        cache.set(cards.cache_key(job.code), stored)
     assert cache.get(cards.cache_key(job.code)) is None
 
 
