@@ -65,8 +65,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 # Sessions are read from the cache and written through to the database: the job-card poll,
-# the hottest request, then needs no database query to know who is asking.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# the hottest request, then needs no database query to know who is asking. Django's cached_db
+# engine, with the user's id on each row so a new password can end the other sessions.
+SESSION_ENGINE = "soundsite.accounts.sessions"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.utils import timezone
 
@@ -36,7 +37,15 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.lower()
         self.username = self.email
+        # A new password (set_password; hash upgrades at sign-in do not count) ends every
+        # session of the old one. Django would refuse each on its next full page anyway, but
+        # the job-card poll reads sessions straight from the cache and never checks.
+        password_changed = self._password is not None and not self._state.adding
         super().save(*args, **kwargs)
+        if password_changed:
+            from soundsite.accounts.sessions import end_sessions
+
+            end_sessions(self.pk)
 
     @property
     def name(self) -> str:
@@ -149,3 +158,18 @@ class Invitation(models.Model):
     @property
     def is_usable(self) -> bool:
         return not (self.accepted_at or self.revoked_at or self.is_expired)
+
+
+class UserSession(AbstractBaseSession):
+    """A session (Django's ``cached_db`` layout) with the id of the person signed in to it."""
+
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    class Meta:
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from soundsite.accounts.sessions import SessionStore
+
+        return SessionStore

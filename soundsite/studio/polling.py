@@ -7,9 +7,11 @@ names the members who may read it. The database is read only when one of those i
 from the cache. A finished card is polled once, when it comes back finished; it lists no
 members, and the poll asks the cached membership instead.
 
-The session is read the way Django's ``cached_db`` engine reads it, the cache first, without
-building a session object; a session missing from the cache (or any other engine) goes
-through ``request.session`` as usual.
+The session is read the way Django's ``cached_db`` engine (and the product's, which extends it)
+reads it, the cache first, without building a session object; a session missing from the cache
+(or any other engine) goes through ``request.session`` as usual. Reading the user id this way
+skips Django's check of the password the session was made with, so a new password ends every
+other session at once (``accounts.sessions.end_sessions``).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from soundsite.accounts.access import cached_role
 from soundsite.studio import cards
 from soundsite.studio.models import Job
 
-CACHED_DB = "django.contrib.sessions.backends.cached_db"
+# Engines that keep sessions in the cache under cached_db's key prefix.
+CACHED_ENGINES = ("django.contrib.sessions.backends.cached_db", "soundsite.accounts.sessions")
 
 
 def session_user_id(request):
@@ -33,7 +36,7 @@ def session_user_id(request):
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
     # Django's keys are 32 lowercase letters and digits; anything else is never in the cache.
     if (
-        settings.SESSION_ENGINE == CACHED_DB
+        settings.SESSION_ENGINE in CACHED_ENGINES
         and 8 <= len(session_key) <= 40
         and session_key.isalnum()
     ):
