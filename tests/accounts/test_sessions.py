@@ -9,9 +9,13 @@ from soundsite.accounts.models import UserSession
 from soundsite.accounts.sessions import SessionStore, end_sessions
 from soundsite.studio.models import JobState
 from tests.accounts.test_password_reset import _reset_link
-from tests.factories import PASSWORD, make_key
+from tests.factories import PASSWORD
+from tests.studio import conftest as studio
 
 NEW_PASSWORD = "amber meadow 314"
+
+# The studio's fixtures for a provider key and its jobs.
+key, make_job = studio.key, studio.make_job
 
 
 def signed_in(user) -> Client:
@@ -31,20 +35,8 @@ def card(browser: Client, job) -> int:
 
 
 @pytest.fixture
-def job(workspace, owner):
-    from soundsite.studio.models import Job
-
-    key = make_key(workspace, owner, "soundpiece", shared=True)
-    return Job.objects.create(
-        workspace=workspace,
-        created_by=owner,
-        key=key,
-        provider="soundpiece",
-        operation="create.new_song",
-        task="song",
-        title="Summer spot",
-        state=JobState.RUNNING,
-    )
+def job(make_job):
+    return make_job(state=JobState.RUNNING)
 
 
 def test_a_session_row_names_its_user_and_an_anonymous_one_names_nobody(owner, client):
