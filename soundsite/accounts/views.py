@@ -296,7 +296,7 @@ def password_change(request):
         return _profile_page(request, password_form=form, invalid=True)
     form.save()
     update_session_auth_hash(request, form.user)
-    messages.success(request, "Your password is changed.")
+    messages.success(request, "Your password is changed. Your other devices are signed out.")
     return redirect("profile")
 
 

@@ -58,8 +58,10 @@ def test_changing_the_password_signs_out_every_other_device(owner, job):
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
     )
     assert response.status_code == 302
-    # The device that changed it stays signed in, with a fresh session.
-    assert laptop.get("/profile/").status_code == 200
+    # The device that changed it stays signed in, with a fresh session, and is told.
+    page = laptop.get("/profile/")
+    assert page.status_code == 200
+    assert "Your other devices are signed out." in page.content.decode()
     assert card(laptop, job) == 200
     assert UserSession.objects.filter(user_id=owner.pk).count() == 1
     # The other one is signed out everywhere at once, the job-card poll included, which reads
@@ -81,6 +83,7 @@ def test_resetting_the_password_ends_every_session(owner, job, client, settings)
     form_url = client.get(_reset_link(settings), follow=True).redirect_chain[-1][0]
     response = client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response["Location"] == "/password-reset/done/"
+    assert "is signed out" in client.get("/password-reset/done/").content.decode()
     assert card(forgotten, job) == 403
     assert not UserSession.objects.filter(user_id=owner.pk).exists()
 
