@@ -94,7 +94,7 @@
   var originalTitle = document.title;
   var unseen = 0;
 
-  function remember(root) {
+  function remember(root, swapped) {
     if (!root) return;
     var cards = root.matches && root.matches(".job-card") ? [root] : [];
     if (root.querySelectorAll) cards = cards.concat(Array.prototype.slice.call(root.querySelectorAll(".job-card")));
@@ -106,12 +106,14 @@
       if (before && !FINISHED[before] && FINISHED[state]) {
         if (state !== "canceled") announce(card, state);
         refreshTray();
+      } else if (swapped && !before && !FINISHED[state]) {
+        refreshTray(); // a job just started here (Generate answers with its card)
       }
     });
   }
 
-  // The top bar's count of running jobs follows a card that finishes at once, not at its next
-  // five-second check.
+  // The top bar's count of running jobs follows a card that starts or finishes on this page at
+  // once, not at its next five-second check.
   function refreshTray() {
     var tray = document.getElementById("job-tray");
     if (tray && window.htmx) window.htmx.trigger(tray, "refresh");
@@ -159,7 +161,7 @@
   }
   document.addEventListener("visibilitychange", resetTitle);
   document.addEventListener("DOMContentLoaded", function () { remember(document); });
-  document.addEventListener("htmx:load", function (event) { remember(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) { remember(event.detail.elt, true); });
 
   // When a task form comes back with errors, bring the first one into view and focus it.
   function showFirstError(form) {

@@ -52,6 +52,8 @@ def test_a_new_user_makes_a_song_and_shares_it(patient_pages):
     shoot(page, "journey1-03-song-form")
     card = generate(page)
     job = Job.objects.get()
+    # The top bar counts the new job at once, not at its next five-second check.
+    expect(page.locator(".job-tray")).to_contain_text("1 running", timeout=1_500)
 
     # The card polls every two seconds; the stream's progress shows on its bar as it grows.
     seen = []
