@@ -33,7 +33,8 @@ class Command(BaseCommand):
         source.add_argument(
             "--new-key",
             metavar="KEY",
-            help="Use this key (made with --generate) as the new current key (key file only).",
+            help="Use this key (made with --generate) as the new current key (key file only). "
+            "Write it as --new-key=KEY: a key may begin with '-'.",
         )
         source.add_argument(
             "--retire-old-keys",
